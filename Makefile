@@ -1,0 +1,47 @@
+# The one entry point for every chore. `make e2e` and `make test` work on a fresh machine:
+# both depend on `setup`, which is idempotent.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.spdt-installed
+PY := $(BIN)/python
+PYTEST_ARGS ?=
+PORT ?= 8443
+SITES_PORT ?= 9443
+
+.PHONY: setup browser e2e test lint serve clean bench soak audit
+
+setup: $(STAMP) browser
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "spdt-harness needs Python >= 3.11; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+# Finds a Chromium (SPDT_BROWSER, Playwright's, the system's) or installs one; see docs/browsers.md.
+browser: $(STAMP)
+	@$(PY) -m harness.browser.provision
+
+e2e: setup
+	$(BIN)/spdt-harness e2e
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check harness mock_endpoint fixture_sites tests
+	$(BIN)/ruff format --check harness mock_endpoint fixture_sites tests
+	$(BIN)/mypy
+
+# The mock and the fixture sites together, for clicking through by hand.
+serve: setup
+	$(BIN)/spdt-harness serve --port $(PORT) --sites-port $(SITES_PORT)
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache test-results e2e-results
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,70 @@
+"""Matching recorded pixel events against an expectation, and explaining near misses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mock_endpoint.records import PixelEvent
+
+# Expectation fields that live on the event itself rather than in its parameters.
+EVENT_FIELDS = ("key", "click_id", "device_id", "url", "event_id")
+_MISSING = object()
+
+
+def _show(value: Any) -> str:
+    if value is _MISSING:
+        return "missing"
+    return f"{value!r} ({type(value).__name__})"
+
+
+@dataclass(frozen=True, slots=True)
+class EventMatcher:
+    """An event name plus the fields that must equal (type included: ``"79.99"`` ≠ ``79.99``)."""
+
+    name: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+    def _actual(self, event: PixelEvent, key: str) -> Any:
+        if key in EVENT_FIELDS:
+            value = getattr(event, key)
+            return _MISSING if value is None else value
+        return event.params.get(key, _MISSING)
+
+    def differences(self, event: PixelEvent) -> list[str]:
+        """What differs, field by field; empty when the event matches."""
+        diffs: list[str] = []
+        if event.name != self.name:
+            diffs.append(f"event {event.name!r} ≠ {self.name!r}")
+        for key, expected in self.fields.items():
+            actual = self._actual(event, key)
+            if actual is _MISSING or actual != expected or type(actual) is not type(expected):
+                if isinstance(expected, float) and type(actual) is int and actual == expected:
+                    continue
+                diffs.append(f"{key} {_show(actual)} ≠ {expected!r}")
+        return diffs
+
+    def matches(self, event: PixelEvent) -> bool:
+        return not self.differences(event)
+
+    def describe(self) -> str:
+        parts = " ".join(f"{k}={v!r}" for k, v in self.fields.items())
+        return f"{self.name} {parts}".strip()
+
+
+def near_miss_report(matcher: EventMatcher, seen: Iterable[PixelEvent], limit: int = 5) -> str:
+    """``expected purchase value=79.99; saw 1 purchase: value '79,99' (str) ≠ 79.99``."""
+    events = list(seen)
+    same = [e for e in events if e.name == matcher.name]
+    lines = [f"expected {matcher.describe()}"]
+    if same:
+        lines[0] += f"; saw {len(same)} {matcher.name}:"
+        ranked = sorted(same, key=lambda e: len(matcher.differences(e)))
+        lines.extend(f"  - {', '.join(matcher.differences(e))}" for e in ranked[:limit])
+    else:
+        names = sorted({e.name for e in events})
+        lines[0] += f"; saw no {matcher.name}" + (
+            f" (events seen: {', '.join(names)})" if names else " (no pixel events at all)"
+        )
+    return "\n".join(lines)

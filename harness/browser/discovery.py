@@ -1,0 +1,92 @@
+"""Which Chromium to drive.
+
+Order: an explicit path (argument, ``--browser`` option or ``SPDT_BROWSER``), then a Chromium
+that Playwright installed itself, then a system Chromium or Chrome. Playwright cannot download its
+browsers on every machine, so a system Chromium is a first-class choice, not a fallback hack.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.errors import BrowserNotFoundError
+
+ENV_VAR = "SPDT_BROWSER"
+
+# Real binaries first: Debian's /usr/bin/chromium is a shell wrapper around /usr/lib/chromium.
+SYSTEM_CANDIDATES = (
+    "/usr/lib/chromium/chromium",
+    "/usr/lib/chromium-browser/chromium-browser",
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/snap/bin/chromium",
+    "/opt/google/chrome/chrome",
+    "/usr/bin/google-chrome",
+    "/usr/bin/google-chrome-stable",
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+)
+PATH_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserExecutable:
+    """A browser to launch. ``path`` None means Playwright's own managed Chromium."""
+
+    path: str | None
+    source: str  # "explicit", "env", "playwright" or "system"
+
+    def describe(self) -> str:
+        where = self.path or "Playwright's managed Chromium"
+        return f"{where} (from {self.source})"
+
+
+def _playwright_managed() -> str | None:
+    """The executable of a Chromium installed by ``playwright install``, if it exists."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - playwright is a hard dependency
+        return None
+    try:
+        with sync_playwright() as p:
+            path = p.chromium.executable_path
+    except Exception:
+        return None
+    return path if path and Path(path).is_file() else None
+
+
+def _system() -> str | None:
+    for candidate in SYSTEM_CANDIDATES:
+        if Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    for name in PATH_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def find_browser(explicit: str | None = None, *, use_playwright: bool = True) -> BrowserExecutable:
+    """Return the browser to launch, or raise :class:`BrowserNotFoundError` saying what to do."""
+    for value, source in ((explicit, "explicit"), (os.environ.get(ENV_VAR), "env")):
+        if value:
+            path = shutil.which(value) or value
+            if not (Path(path).is_file() and os.access(path, os.X_OK)):
+                where = "--browser" if source == "explicit" else ENV_VAR
+                raise BrowserNotFoundError(f"{where}={value!r} is not an executable file")
+            return BrowserExecutable(path=path, source=source)
+    if use_playwright:
+        managed = _playwright_managed()
+        if managed:
+            return BrowserExecutable(path=managed, source="playwright")
+    system = _system()
+    if system:
+        return BrowserExecutable(path=system, source="system")
+    raise BrowserNotFoundError(
+        "no Chromium found: run `make setup` (installs one), or `python -m playwright install "
+        "chromium`, or install your distribution's chromium package, or point "
+        f"{ENV_VAR} at a Chromium or Chrome executable"
+    )

@@ -1,0 +1,1 @@
+"""The ``spdt-harness`` command line."""

@@ -1,0 +1,226 @@
+"""``PixelContext``: one browser context, bound to its own recorder session at the mock."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Error as PlaywrightError
+
+from harness.assertions.matching import EventMatcher, near_miss_report
+from harness.errors import AssertionFailed, NavigationError
+from mock_endpoint.records import PixelEvent, Record
+from mock_endpoint.server import MockEndpoint
+from mock_endpoint.session import user_agent_with_session
+
+CLICK_ID_STORAGE_KEY = "click_id"
+
+
+def with_query_param(url: str, name: str, value: str) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != name]
+    query.append((name, value))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def new_click_id() -> str:
+    return f"spdt-test-{secrets.token_hex(8)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Landing:
+    """Where a landing went: the URL asked for, the redirect chain, where it ended."""
+
+    requested: str
+    click_id: str | None
+    param: str | None
+    chain: tuple[str, ...]
+    final_url: str
+    status: int | None
+
+
+class PixelContext:
+    def __init__(
+        self,
+        context: BrowserContext,
+        mock: MockEndpoint,
+        session: str,
+        click_id_param: str,
+    ) -> None:
+        self.context = context
+        self.mock = mock
+        self.session = session
+        self.click_id_param = click_id_param
+        self._page: Page | None = None
+        self.landings: list[Landing] = []
+
+    @classmethod
+    def create(
+        cls,
+        browser: Browser,
+        mock: MockEndpoint,
+        *,
+        session: str,
+        user_agent: str,
+        click_id_param: str,
+        java_script_enabled: bool = True,
+        **context_args: Any,
+    ) -> PixelContext:
+        context = browser.new_context(
+            user_agent=user_agent_with_session(user_agent, session),
+            java_script_enabled=java_script_enabled,
+            **context_args,
+        )
+        return cls(context, mock, session, click_id_param)
+
+    # -- lifecycle -----------------------------------------------------------------------
+    @property
+    def page(self) -> Page:
+        if self._page is None or self._page.is_closed():
+            self._page = self.context.new_page()
+        return self._page
+
+    def close(self) -> None:
+        with contextlib.suppress(PlaywrightError):
+            self.context.close()
+
+    def __enter__(self) -> PixelContext:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- driving -------------------------------------------------------------------------
+    def goto(self, url: str, *, timeout: float = 15.0) -> None:
+        try:
+            self.page.goto(url, wait_until="load", timeout=timeout * 1000)
+        except PlaywrightError as exc:
+            raise NavigationError(f"could not open {url}: {_first_line(exc)}") from exc
+
+    def land(
+        self,
+        url: str,
+        *,
+        click_id: str | None = None,
+        param: str | None = None,
+        timeout: float = 15.0,
+    ) -> Landing:
+        """Open ``url`` with a click id (generated unless given) and record the redirect chain."""
+        param = param or self.click_id_param
+        click_id = click_id or new_click_id()
+        target = with_query_param(url, param, click_id)
+        try:
+            response = self.page.goto(target, wait_until="load", timeout=timeout * 1000)
+        except PlaywrightError as exc:
+            raise NavigationError(f"could not open {target}: {_first_line(exc)}") from exc
+        chain: list[str] = []
+        request = response.request if response is not None else None
+        while request is not None:
+            chain.insert(0, request.url)
+            request = request.redirected_from
+        landing = Landing(
+            requested=target,
+            click_id=click_id,
+            param=param,
+            chain=tuple(chain),
+            final_url=self.page.url,
+            status=response.status if response is not None else None,
+        )
+        self.landings.append(landing)
+        return landing
+
+    # -- what happened -------------------------------------------------------------------
+    def records(self) -> list[Record]:
+        return self.mock.records(self.session)
+
+    def events(self, name: str | None = None) -> list[PixelEvent]:
+        return self.mock.events(self.session, name)
+
+    def cookies(self) -> list[dict[str, Any]]:
+        return [dict(c) for c in self.context.cookies()]
+
+    def storage(self) -> dict[str, dict[str, str]]:
+        """localStorage and sessionStorage of the current page."""
+        result: dict[str, dict[str, str]] = self.page.evaluate(
+            """() => {
+                const dump = (s) => { const o = {}; try { for (let i = 0; i < s.length; i++) {
+                    const k = s.key(i); o[k] = s.getItem(k); } } catch (e) {} return o; };
+                return {local: dump(window.localStorage), session: dump(window.sessionStorage)};
+            }"""
+        )
+        return result
+
+    # -- expectations --------------------------------------------------------------------
+    def expect_event(self, name: str, *, timeout: float = 5.0, **fields: Any) -> PixelEvent:
+        """The first matching event, the moment it reaches the mock; else fail with near misses."""
+        matcher = EventMatcher(name, fields)
+
+        def match(record: Record) -> bool:
+            return record.session == self.session and any(matcher.matches(e) for e in record.events)
+
+        found = self.mock.wait_for(match, timeout)
+        if found is None:
+            raise AssertionFailed(
+                near_miss_report(matcher, self.events()) + f"\n(waited {timeout:g} s)"
+            )
+        return next(e for e in found.events if matcher.matches(e))
+
+    def expect_no_event(self, name: str, *, during: float = 1.0, **fields: Any) -> None:
+        """Fail if a matching event arrives within the next ``during`` seconds (or already has)."""
+        matcher = EventMatcher(name, fields)
+
+        def match(record: Record) -> bool:
+            return record.session == self.session and any(matcher.matches(e) for e in record.events)
+
+        found = self.mock.wait_for(match, during)
+        if found is not None:
+            event = next(e for e in found.events if matcher.matches(e))
+            raise AssertionFailed(
+                f"expected no {matcher.describe()} within {during:g} s; got one from {event.url}"
+            )
+
+    def click_id_locations(self, click_id: str) -> list[str]:
+        """Every first-party place (cookie, localStorage, sessionStorage) holding ``click_id``."""
+        found = [
+            f"cookie {c['name']} (domain {c['domain']})"
+            for c in self.cookies()
+            if c.get("value") == click_id
+        ]
+        storage = self.storage()
+        for area in ("local", "session"):
+            found.extend(f"{area}Storage {k}" for k, v in storage[area].items() if v == click_id)
+        return found
+
+    def expect_click_id_persisted(self, click_id: str | None = None) -> list[str]:
+        """After a landing, the click id must be stored first-party; returns where it is."""
+        if click_id is None:
+            if not self.landings or self.landings[-1].click_id is None:
+                raise AssertionFailed("expect_click_id_persisted: no landing with a click id yet")
+            click_id = self.landings[-1].click_id
+        assert click_id is not None
+        places = self.click_id_locations(click_id)
+        if not places:
+            names = sorted(c["name"] for c in self.cookies())
+            storage = self.storage()
+            raise AssertionFailed(
+                f"expected click id {click_id!r} in a first-party cookie or storage on "
+                f"{self.page.url}; cookies: {names or 'none'}; sessionStorage keys: "
+                f"{sorted(storage['session']) or 'none'}; localStorage keys: "
+                f"{sorted(storage['local']) or 'none'}"
+            )
+        return places
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,152 @@
+"""``Harness``: one mock, optionally the fixture sites, and one Chromium wired to them.
+
+Usable from any script; the pytest plugin and the CLI build on it.
+
+    with Harness(sites=True) as lab:
+        with lab.new_context() as ctx:
+            ctx.land("https://shop.test/shop-correct/landing", click_id="abc")
+            ctx.expect_event("view")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+
+from harness.browser.discovery import BrowserExecutable, find_browser
+from harness.browser.launch import HostMap, launch_args
+from harness.context import PixelContext
+from harness.errors import BrowserLaunchError
+from mock_endpoint.server import MockEndpoint
+
+DEFAULT_CLICK_ID_PARAM = "spclid"
+
+
+class Harness:
+    def __init__(
+        self,
+        *,
+        sites: bool = False,
+        browser: str | None = None,
+        headless: bool = True,
+        extra_hosts: Mapping[str, str] | None = None,
+        mock: MockEndpoint | None = None,
+    ) -> None:
+        self._sites_wanted = sites
+        self._browser_path = browser
+        self._headless = headless
+        self._extra_hosts = dict(extra_hosts or {})
+        self._own_mock = mock is None
+        self.mock = mock or MockEndpoint()
+        self.sites: Any = None  # FixtureServer when sites=True
+        self.executable: BrowserExecutable | None = None
+        self._pw: Playwright | None = None
+        self.browser: Browser | None = None
+        self._user_agent = ""
+        self._ids = itertools.count(1)
+        self._prefix = f"p{os.getpid()}"
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def start(self) -> Harness:
+        try:
+            if self._own_mock:
+                self.mock.start()
+            if self._sites_wanted:
+                from fixture_sites.server import FixtureServer
+
+                self.sites = FixtureServer().start()
+            self.executable = find_browser(self._browser_path)
+            self._pw = sync_playwright().start()
+            self.browser = self._launch()
+            probe = self.browser.new_page()
+            self._user_agent = str(probe.evaluate("navigator.userAgent"))
+            probe.close()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def host_map(self) -> HostMap:
+        targets = dict(self.mock.host_map())
+        if self.sites is not None:
+            targets.update(self.sites.host_map())
+        targets.update(self._extra_hosts)
+        return HostMap(targets)
+
+    def spki_hashes(self) -> list[str]:
+        hashes = [self.mock.spki]
+        if self.sites is not None:
+            hashes.append(self.sites.spki)
+        return hashes
+
+    def _launch(self) -> Browser:
+        assert self._pw is not None
+        assert self.executable is not None
+        try:
+            return self._pw.chromium.launch(
+                executable_path=self.executable.path,
+                headless=self._headless,
+                args=launch_args(self.host_map(), self.spki_hashes()),
+            )
+        except PlaywrightError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+            raise BrowserLaunchError(
+                f"could not start {self.executable.describe()}: {first}"
+            ) from exc
+
+    def stop(self) -> None:
+        if self.browser is not None:
+            with contextlib.suppress(PlaywrightError):
+                self.browser.close()
+            self.browser = None
+        if self._pw is not None:
+            self._pw.stop()
+            self._pw = None
+        if self.sites is not None:
+            self.sites.stop()
+            self.sites = None
+        if self._own_mock:
+            self.mock.stop()
+
+    def __enter__(self) -> Harness:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- contexts ------------------------------------------------------------------------
+    def new_session_id(self) -> str:
+        return f"{self._prefix}-{next(self._ids)}"
+
+    def new_context(
+        self,
+        *,
+        session: str | None = None,
+        click_id_param: str = DEFAULT_CLICK_ID_PARAM,
+        java_script_enabled: bool = True,
+        **context_args: Any,
+    ) -> PixelContext:
+        """A fresh browser context whose pixel traffic the mock records under its own session."""
+        if self.browser is None:
+            raise BrowserLaunchError("the harness is not started (use `with Harness() as lab:`)")
+        return PixelContext.create(
+            self.browser,
+            self.mock,
+            session=session or self.new_session_id(),
+            user_agent=self._user_agent,
+            click_id_param=click_id_param,
+            java_script_enabled=java_script_enabled,
+            **context_args,
+        )

@@ -1,0 +1,1 @@
+"""Request handlers, one module per Spotify host (plus the control API)."""

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.browser.discovery import find_browser
+from harness.browser.launch import HostMap, launch_args, parse_host_mapping, resolver_rules
+from harness.errors import BrowserNotFoundError, UsageError
+
+
+def test_explicit_path_must_be_executable(tmp_path: Path) -> None:
+    missing = tmp_path / "nope"
+    with pytest.raises(BrowserNotFoundError, match=r"--browser='.*nope' is not an executable file"):
+        find_browser(str(missing))
+
+
+def test_env_var_wins_over_discovery(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "chrome"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("SPDT_BROWSER", str(fake))
+    found = find_browser()
+    assert (found.path, found.source) == (str(fake), "env")
+
+
+def test_env_var_pointing_nowhere_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPDT_BROWSER", "/no/such/chromium")
+    with pytest.raises(BrowserNotFoundError, match="SPDT_BROWSER='/no/such/chromium'"):
+        find_browser()
+
+
+def test_something_is_found_on_a_set_up_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SPDT_BROWSER", raising=False)
+    found = find_browser()
+    assert found.source in {"playwright", "system"}
+    assert found.path is not None
+    assert Path(found.path).is_file()
+
+
+def test_resolver_rules_end_with_a_catch_all() -> None:
+    rules = resolver_rules(HostMap({"pixels.spotify.com": "127.0.0.1:4443"}))
+    assert rules == (
+        "MAP pixels.spotify.com 127.0.0.1:4443, MAP * ~NOTFOUND, "
+        "EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE [::1]"
+    )
+    assert "~NOTFOUND" not in resolver_rules(HostMap({"a.test": "127.0.0.1:1"}, catch_all=False))
+
+
+def test_launch_args_add_only_our_flags() -> None:
+    args = launch_args(HostMap({"a.test": "127.0.0.1:1"}), ["b", "a", "b"])
+    assert [a.split("=")[0] for a in args] == [
+        "--host-resolver-rules",
+        "--ignore-certificate-errors-spki-list",
+    ]
+    assert args[1].endswith("=a,b")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("staging.example.com=127.0.0.1:8080", ("staging.example.com", "127.0.0.1:8080")),
+        ("Shop.Test = 127.0.0.1", ("shop.test", "127.0.0.1")),
+    ],
+)
+def test_parse_host_mapping(text: str, expected: tuple[str, str]) -> None:
+    assert parse_host_mapping(text) == expected
+
+
+@pytest.mark.parametrize("text", ["nohost", "=1.2.3.4", "a b=1", "x.test=1.2.3.4, MAP * y"])
+def test_parse_host_mapping_rejects(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_host_mapping(text)

@@ -1,0 +1,80 @@
+"""The CLI as users run it: a subprocess."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+
+SUBCOMMANDS = ("mock", "sites", "serve", "e2e")
+
+
+def spdt(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_help_lists_the_subcommands(cli_env: dict[str, str]) -> None:
+    done = spdt("--help", env=cli_env)
+    assert done.returncode == 0
+    for name in SUBCOMMANDS:
+        assert re.search(rf"^\s+{name}\s", done.stdout, re.M), name
+
+
+def test_no_command_is_a_usage_error(cli_env: dict[str, str]) -> None:
+    assert spdt(env=cli_env).returncode == 2
+
+
+def test_unknown_scenario_is_a_one_line_usage_error(cli_env: dict[str, str]) -> None:
+    done = spdt("e2e", "no-such-scenario", env=cli_env)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "UsageError: unknown scenario(s): no-such-scenario; see `spdt-harness sites --list`"
+    )
+    assert "Traceback" not in done.stderr
+
+
+def test_mock_prints_where_it_listens_and_stops_on_ctrl_c(cli_env: dict[str, str]) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli.main", "mock", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env,
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "Ctrl-C stops." in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=15)
+    text = "".join(lines) + out
+    assert proc.returncode == 0, err
+    port = re.search(r"mock listening on https://127\.0\.0\.1:(\d+)", text)
+    assert port
+    assert int(port.group(1)) > 0
+    assert f"MAP pixels.spotify.com 127.0.0.1:{port.group(1)}" in text
+    assert "MAP * ~NOTFOUND" in text
+    assert re.search(r"SPKI fingerprint\(s\): [A-Za-z0-9+/]{43}=", text)
+    assert "Traceback" not in err
+
+
+def test_sites_list_prints_one_scenario_a_line(cli_env: dict[str, str]) -> None:
+    done = spdt("sites", "--list", env=cli_env)
+    assert done.returncode == 0
+    first = done.stdout.splitlines()[0].split("\t")
+    assert first[:2] == ["shop-correct", "shop"]

@@ -1,0 +1,64 @@
+"""Issue #2's thin slice: land with a click id, walk to the thank-you page, see the purchase."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixture_sites import scenario
+from harness import Harness
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("param", ["spclid", "sp_click_id"])
+def test_shop_purchase_carries_the_click_id(spdt_harness: Harness, param: str) -> None:
+    shop = scenario("shop-correct")
+    click_id = f"e2e-{param}-4242"
+    with spdt_harness.new_context(click_id_param=param) as ctx:
+        landing = ctx.land(shop.page_url("landing"), click_id=click_id)
+        assert landing.final_url.endswith(f"?{param}={click_id}")
+        ctx.expect_event("view", click_id=click_id)
+
+        # persisted first-party, read back from the browser itself
+        cookies = {c["name"]: c for c in ctx.cookies()}
+        click_cookies = [c for c in cookies.values() if c["value"] == click_id]
+        assert click_cookies, f"no cookie holds the click id: {sorted(cookies)}"
+        assert click_cookies[0]["domain"] == "shop.test"
+        assert click_cookies[0]["secure"] is True
+        assert ctx.storage()["session"].get("click_id") == click_id
+        device = cookies["__spdt"]
+        assert len(device["value"]) == 32
+        assert int(device["value"], 16) >= 0
+
+        ctx.page.click("#to-product")
+        ctx.page.click("#to-checkout")
+        ctx.page.click("#place-order")
+        purchase = ctx.expect_event(
+            "purchase", value=79.99, currency="USD", order_id="SP-ORD-12345", click_id=click_id
+        )
+        assert purchase.url is not None
+        assert purchase.url.startswith(shop.page_url("thanks"))
+        assert purchase.device_id == device["value"]
+        assert purchase.key == shop.vars["key"]
+
+        # what the mock recorded for this session, and nothing of anyone else's
+        records = ctx.records()
+        assert {r.session for r in records} == {ctx.session}
+        kinds = {r.kind for r in records}
+        assert {"script", "ingest"} <= kinds
+        ingest_events = [e.name for r in records if r.kind == "ingest" for e in r.events]
+        assert ingest_events.count("purchase") == 1
+        assert ctx.expect_click_id_persisted(click_id)
+
+
+def test_near_miss_message_names_the_differing_field(spdt_harness: Harness) -> None:
+    shop = scenario("shop-correct")
+    with spdt_harness.new_context() as ctx:
+        ctx.land(shop.page_url("thanks"), click_id="nm-1")
+        ctx.expect_event("purchase")
+        with pytest.raises(AssertionError) as failure:
+            ctx.expect_event("purchase", value="79,99", currency="USD", timeout=0.3)
+    assert str(failure.value).splitlines()[:2] == [
+        "expected purchase value='79,99' currency='USD'; saw 1 purchase:",
+        "  - value 79.99 (float) ≠ '79,99'",
+    ]
