@@ -1,0 +1,85 @@
+"""The rule table: every check is a small named unit with a stable code, severity and description.
+
+A rule's ``check`` receives a subject (what is validated: a pixel event, a CAPI event, a guide
+conversion) and yields one message per problem; :meth:`Rule.run` turns them into findings. The
+mock attaches the findings to its records; the auditor (issue 5) reads the same table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from mock_endpoint.records import Finding, Severity
+
+Scope = Literal["pixel", "capi", "conversion"]
+Check = Callable[[Any], Iterable[str]]
+C = TypeVar("C", bound=Check)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    severity: Severity
+    scope: Scope
+    description: str
+    check: Check
+
+    def run(self, subject: Any) -> tuple[Finding, ...]:
+        return tuple(Finding(self.code, self.severity, m) for m in self.check(subject))
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "scope": self.scope,
+            "description": self.description,
+        }
+
+
+_RULES: dict[str, Rule] = {}
+
+
+def rule(code: str, severity: Severity, scope: Scope, description: str) -> Callable[[C], C]:
+    """Register the decorated check under ``code`` (codes are unique across scopes)."""
+
+    def register(check: C) -> C:
+        if code in _RULES:
+            raise ValueError(f"rule code {code} registered twice")
+        _RULES[code] = Rule(code, severity, scope, description, check)
+        return check
+
+    return register
+
+
+def declare(code: str, severity: Severity, scope: Scope, description: str) -> Rule:
+    """Register a rule applied by the HTTP layer (authentication, body shape): no check body."""
+
+    def never(_subject: Any) -> Iterable[str]:
+        return ()
+
+    _RULES[code] = Rule(code, severity, scope, description, never)
+    return _RULES[code]
+
+
+def all_rules() -> tuple[Rule, ...]:
+    """Every registered rule, in registration order."""
+    return tuple(_RULES.values())
+
+
+def rules_for(scope: Scope) -> tuple[Rule, ...]:
+    return tuple(r for r in _RULES.values() if r.scope == scope)
+
+
+def get_rule(code: str) -> Rule:
+    try:
+        return _RULES[code]
+    except KeyError:
+        raise KeyError(f"no validation rule {code!r}; known: {', '.join(_RULES)}") from None
+
+
+def finding(code: str, message: str) -> Finding:
+    """A finding for a declared rule, with the rule's severity."""
+    r = get_rule(code)
+    return Finding(r.code, r.severity, message)
