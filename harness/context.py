@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import time
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -13,6 +14,8 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from harness.assertions.matching import EventMatcher, near_miss_report
+from harness.capture.recorder import Recorder
+from harness.capture.timeline import LandingInfo, Timeline
 from harness.errors import AssertionFailed, NavigationError
 from mock_endpoint.records import PixelEvent, Record
 from mock_endpoint.server import MockEndpoint
@@ -51,6 +54,8 @@ class PixelContext:
         mock: MockEndpoint,
         session: str,
         click_id_param: str,
+        *,
+        capture: bool = True,
     ) -> None:
         self.context = context
         self.mock = mock
@@ -58,6 +63,7 @@ class PixelContext:
         self.click_id_param = click_id_param
         self._page: Page | None = None
         self.landings: list[Landing] = []
+        self.recorder = Recorder(context) if capture else None
 
     @classmethod
     def create(
@@ -69,6 +75,7 @@ class PixelContext:
         user_agent: str,
         click_id_param: str,
         java_script_enabled: bool = True,
+        capture: bool = True,
         **context_args: Any,
     ) -> PixelContext:
         context = browser.new_context(
@@ -76,7 +83,11 @@ class PixelContext:
             java_script_enabled=java_script_enabled,
             **context_args,
         )
-        return cls(context, mock, session, click_id_param)
+        try:
+            return cls(context, mock, session, click_id_param, capture=capture)
+        except BaseException:
+            context.close()
+            raise
 
     # -- lifecycle -----------------------------------------------------------------------
     @property
@@ -140,6 +151,56 @@ class PixelContext:
         return landing
 
     # -- what happened -------------------------------------------------------------------
+    def snapshot(self) -> None:
+        """Record cookies and web storage now (the flow runner calls this after each step)."""
+        if self.recorder is not None and self._page is not None and not self._page.is_closed():
+            self.recorder.snapshot(self._page)
+
+    def settle(self, *, quiet: float = 0.4, limit: float = 5.0) -> None:
+        """Wait until this session's pixel traffic has been quiet for ``quiet`` seconds.
+
+        Returns as soon as nothing new arrives within the window; never waits past ``limit``.
+        """
+        deadline = time.monotonic() + limit
+        last = self.mock.store.last_id()
+        while time.monotonic() < deadline:
+            window = min(quiet, max(0.0, deadline - time.monotonic()))
+            newer = self.mock.wait_for(lambda r: r.session == self.session, window, after_id=last)
+            if newer is None:
+                return
+            last = max(last, self.mock.store.last_id())
+
+    def timeline(
+        self,
+        *,
+        consent_after_record: int | None = None,
+        expected_events: tuple[str, ...] = (),
+        unmet_expectations: tuple[str, ...] = (),
+        noscript: Timeline | None = None,
+    ) -> Timeline:
+        """Everything captured in this context so far, with the mock's records for its session."""
+        if self.recorder is None:
+            raise NavigationError("this context was created with capture=False")
+        landing = None
+        if self.landings:
+            first = self.landings[0]
+            landing = LandingInfo(
+                requested_url=first.requested,
+                click_id=first.click_id,
+                param=first.param,
+                redirect_chain=first.chain,
+                final_url=first.final_url,
+            )
+        return self.recorder.timeline(
+            self.session,
+            self.records(),
+            landing=landing,
+            consent_after_record=consent_after_record,
+            expected_events=expected_events,
+            unmet_expectations=unmet_expectations,
+            noscript=noscript,
+        )
+
     def records(self) -> list[Record]:
         return self.mock.records(self.session)
 

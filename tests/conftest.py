@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.pages import PageServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -14,3 +17,11 @@ def cli_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+@pytest.fixture(scope="session")
+def page_server() -> Iterator[PageServer]:
+    """Serves ad-hoc HTML pages over real HTTP on loopback (see tests/pages.py)."""
+    server = PageServer().start()
+    yield server
+    server.stop()

@@ -75,6 +75,7 @@ def run_journey(
             consent_at = ctx.mock.store.last_id()
         try:
             _perform(ctx, step, click_id, click_id_param)
+            ctx.snapshot()
             results.append(StepResult(step, True))
         except AssertionFailed as exc:
             results.append(StepResult(step, False, str(exc)))

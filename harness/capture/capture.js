@@ -1,0 +1,105 @@
+/* spdt-harness capture: records every window.spdt(...) call, CSP violations and errors, and
+ * reports them to the harness through the binding __spdtCaptureEmit. It must not change what the
+ * page does: `w.spdt = w.spdt || function(){...}` and the `spdt-capture` guard behave exactly as
+ * without it, a non-function spdt (the guide's object stub) stays uncallable, and errors thrown by
+ * spdt propagate unchanged. */
+(function () {
+  "use strict";
+  var w = window;
+  if (w.top !== w.self) { return; }                     // the main frame's pixel is what we audit
+  if (Object.getOwnPropertyDescriptor(w, "__spdtCaptureOn")) { return; }
+  Object.defineProperty(w, "__spdtCaptureOn", { value: true });
+  var binding = w.__spdtCaptureEmit;
+  var MAX_CALLS = 5000;
+  var calls = 0;
+
+  function emit(kind, data) {
+    try { if (binding) { binding(kind, JSON.stringify(data)); } } catch (e) { /* never break the page */ }
+  }
+  function clone(value, depth, seen) {
+    if (value === null || typeof value === "boolean" || typeof value === "string") { return value; }
+    if (typeof value === "number") { return isFinite(value) ? value : { __nonfinite__: String(value) }; }
+    if (value === undefined) { return { __undefined__: true }; }
+    if (typeof value === "function") { return { __function__: true }; }
+    if (typeof value === "bigint" || typeof value === "symbol") { return String(value); }
+    if (depth > 6) { return { __truncated__: true }; }
+    if (seen.indexOf(value) >= 0) { return { __cycle__: true }; }
+    seen = seen.concat([value]);
+    try {
+      if (Array.isArray(value) || Object.prototype.toString.call(value) === "[object Arguments]") {
+        var out = [];
+        for (var i = 0; i < value.length && i < 200; i++) { out.push(clone(value[i], depth + 1, seen)); }
+        return out;
+      }
+      if (typeof Node !== "undefined" && value instanceof Node) { return { __node__: value.nodeName }; }
+      var obj = {};
+      var keys = Object.keys(value).slice(0, 200);
+      for (var j = 0; j < keys.length; j++) { obj[keys[j]] = clone(value[keys[j]], depth + 1, seen); }
+      return obj;
+    } catch (e) { return { __unreadable__: true }; }
+  }
+
+  var current;                 // what the page assigned to window.spdt
+  var proxies = new WeakMap(); // target function -> recording proxy
+  var targets = new WeakMap(); // recording proxy -> target function
+  var generation = 0;          // how many distinct values spdt has held
+  var seq = 0;
+
+  function shape(v) {
+    if (typeof v === "function") { return "function"; }
+    if (v && typeof v === "object") { return "object"; }
+    return typeof v;
+  }
+  function wrap(fn) {
+    if (typeof fn !== "function") { return fn; }
+    var existing = proxies.get(fn);
+    if (existing) { return existing; }
+    var born = generation;
+    var proxy = new Proxy(fn, {
+      apply: function (target, self, args) {
+        var rec = null;
+        if (calls < MAX_CALLS) {
+          calls++;
+          rec = { seq: ++seq, page_url: w.location.href, command: clone(args[0], 0, []),
+                  args: clone(Array.prototype.slice.call(args, 1), 0, []),
+                  time: w.performance ? w.performance.now() : 0,
+                  stub: born <= 1 ? "function" : "live", threw: false, error: null };
+        }
+        try {
+          var result = Reflect.apply(target, self, args);
+          if (rec) { emit("call", rec); }
+          return result;
+        } catch (e) {
+          if (rec) { rec.threw = true; rec.error = String(e && e.message || e); emit("call", rec); }
+          throw e;
+        }
+      }
+    });
+    proxies.set(fn, proxy);
+    targets.set(proxy, fn);
+    return proxy;
+  }
+  try {
+    Object.defineProperty(w, "spdt", {
+      configurable: true,
+      enumerable: true,
+      get: function () { return wrap(current); },
+      set: function (value) {
+        var real = (typeof value === "function" && targets.get(value)) || value;
+        if (real === current) { return; }
+        current = real;
+        generation++;
+        var keys = [];
+        try { if (real && (typeof real === "object" || typeof real === "function")) { keys = Object.keys(real).slice(0, 20); } } catch (e) { /* ignore */ }
+        emit("assign", { page_url: w.location.href, generation: generation, type: shape(real),
+                         keys: keys, time: w.performance ? w.performance.now() : 0 });
+      }
+    });
+  } catch (e) { /* spdt already defined non-configurably: calls are not recorded */ }
+
+  document.addEventListener("securitypolicyviolation", function (e) {
+    emit("csp", { page_url: w.location.href, directive: e.effectiveDirective || e.violatedDirective,
+                  blocked_uri: e.blockedURI, disposition: e.disposition,
+                  original_policy: (e.originalPolicy || "").slice(0, 2000) });
+  }, true);
+})();

@@ -1,0 +1,277 @@
+"""Attach the capture to a browser context and turn what it saw into a :class:`Timeline`."""
+
+from __future__ import annotations
+
+import json
+import threading
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from playwright.sync_api import BrowserContext, Page, Request, Response
+from playwright.sync_api import Error as PlaywrightError
+
+from harness.capture.timeline import (
+    Cookie,
+    CspViolation,
+    LandingInfo,
+    NetworkEvent,
+    PageError,
+    PageLoad,
+    SpdtAssignment,
+    SpdtCall,
+    StorageSnapshot,
+    Timeline,
+)
+from mock_endpoint.records import Record
+
+MAX_NETWORK = 5000
+MAX_ERRORS = 500
+MAX_HTML = 2_000_000
+BINDING = "__spdtCaptureEmit"
+
+
+@cache
+def capture_script() -> str:
+    return resources.files("harness.capture").joinpath("capture.js").read_text("utf-8")
+
+
+def _tuple_of_any(value: Any) -> tuple[Any, ...]:
+    return tuple(value) if isinstance(value, list) else ()
+
+
+class Recorder:
+    """Collects the JS layer, the network layer and storage for one browser context.
+
+    Playwright delivers events on the thread that drives the context, so the lists need no more
+    than a lock for readers on other threads.
+    """
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.context = context
+        self._lock = threading.Lock()
+        self.calls: list[SpdtCall] = []
+        self.assignments: list[SpdtAssignment] = []
+        self.violations: list[CspViolation] = []
+        self.errors: list[PageError] = []
+        self.network: list[NetworkEvent] = []
+        self.pages: list[PageLoad] = []
+        self.storage: list[StorageSnapshot] = []
+        self._pending: dict[Request, NetworkEvent] = {}
+        self._documents: list[tuple[Response, str]] = []
+        context.expose_binding(BINDING, self._on_binding)
+        context.add_init_script(capture_script())
+        context.on("request", self._on_request)
+        context.on("requestfinished", self._on_request_finished)
+        context.on("requestfailed", self._on_request_failed)
+        context.on("page", self._watch_page)
+        for page in context.pages:
+            self._watch_page(page)
+
+    # -- JS layer ------------------------------------------------------------------------
+    def _on_binding(self, _source: Any, kind: str, payload: str) -> None:
+        try:
+            data = json.loads(payload)
+        except (TypeError, ValueError):
+            return
+        if not isinstance(data, dict):
+            return
+        page_url = str(data.get("page_url", ""))
+        with self._lock:
+            if kind == "call":
+                self.calls.append(
+                    SpdtCall(
+                        seq=len(self.calls) + 1,
+                        page_url=page_url,
+                        command=data.get("command"),
+                        args=_tuple_of_any(data.get("args")),
+                        time=float(data.get("time") or 0),
+                        threw=bool(data.get("threw")),
+                        error=data.get("error"),
+                        stub=str(data.get("stub", "unknown")),
+                    )
+                )
+            elif kind == "assign":
+                self.assignments.append(
+                    SpdtAssignment(
+                        page_url=page_url,
+                        generation=int(data.get("generation") or 0),
+                        type=str(data.get("type", "")),
+                        keys=tuple(str(k) for k in data.get("keys") or ()),
+                    )
+                )
+            elif kind == "csp":
+                self.violations.append(
+                    CspViolation(
+                        page_url=page_url,
+                        directive=str(data.get("directive", "")),
+                        blocked_uri=str(data.get("blocked_uri", "")),
+                        disposition=str(data.get("disposition", "enforce")),
+                        original_policy=str(data.get("original_policy", "")),
+                    )
+                )
+
+    # -- pages ---------------------------------------------------------------------------
+    def _watch_page(self, page: Page) -> None:
+        page.on("pageerror", lambda error: self._on_page_error(page, error))
+        page.on("console", lambda message: self._on_console(page, message))
+        page.on("response", self._on_response)
+
+    def _on_page_error(self, page: Page, error: Any) -> None:
+        with self._lock:
+            if len(self.errors) < MAX_ERRORS:
+                name = getattr(error, "name", "") or "Error"
+                message = getattr(error, "message", "") or str(error)
+                self.errors.append(PageError(page.url, f"{name}: {message}", "pageerror"))
+
+    def _on_console(self, page: Page, message: Any) -> None:
+        if message.type != "error":
+            return
+        with self._lock:
+            if len(self.errors) < MAX_ERRORS:
+                self.errors.append(PageError(page.url, str(message.text), "console"))
+
+    def _on_response(self, response: Response) -> None:
+        request = response.request
+        if not (request.is_navigation_request() and request.frame.parent_frame is None):
+            return
+        html = ""
+        if not 300 <= response.status < 400:
+            # Read the body now: once the page navigates on, Chromium may drop it.
+            try:
+                html = response.body()[:MAX_HTML].decode("utf-8", "replace")
+            except PlaywrightError:
+                html = ""
+        with self._lock:
+            self._documents.append((response, html))
+
+    # -- network -------------------------------------------------------------------------
+    def _page_url(self, request: Request) -> str:
+        try:
+            return request.frame.url
+        except PlaywrightError:
+            return ""
+
+    def _on_request(self, request: Request) -> None:
+        event = NetworkEvent(
+            request.url, request.method, request.resource_type, self._page_url(request)
+        )
+        with self._lock:
+            if len(self._pending) + len(self.network) < MAX_NETWORK:
+                self._pending[request] = event
+
+    def _on_request_finished(self, request: Request) -> None:
+        with self._lock:
+            event = self._pending.pop(request, None)
+        if event is None:
+            return
+        status = None
+        try:
+            response = request.response()
+            status = response.status if response is not None else None
+        except PlaywrightError:
+            pass
+        with self._lock:
+            self.network.append(
+                NetworkEvent(event.url, event.method, event.resource_type, event.page_url, status)
+            )
+
+    def _on_request_failed(self, request: Request) -> None:
+        with self._lock:
+            event = self._pending.pop(request, None)
+        if event is None:
+            return
+        with self._lock:
+            self.network.append(
+                NetworkEvent(
+                    event.url,
+                    event.method,
+                    event.resource_type,
+                    event.page_url,
+                    None,
+                    request.failure or "failed",
+                )
+            )
+
+    # -- storage -------------------------------------------------------------------------
+    def snapshot(self, page: Page) -> StorageSnapshot | None:
+        """Cookies and web storage as the page sees them now (after each flow step)."""
+        try:
+            cookies = self.context.cookies()
+            areas: dict[str, dict[str, str]] = page.evaluate(
+                """() => { const dump = (name) => { const o = {}; try { const s = window[name];
+                    for (let i = 0; i < s.length; i++) { const k = s.key(i); o[k] = s.getItem(k); }
+                    } catch (e) {} return o; };
+                    return {local: dump('localStorage'), session: dump('sessionStorage')}; }"""
+            )
+        except PlaywrightError:
+            return None
+        snap = StorageSnapshot(
+            page_url=page.url,
+            cookies=tuple(
+                Cookie(
+                    name=c.get("name", ""),
+                    value=c.get("value", ""),
+                    domain=c.get("domain", ""),
+                    path=c.get("path", "/"),
+                    expires=float(c.get("expires", -1)),
+                    secure=bool(c.get("secure")),
+                    http_only=bool(c.get("httpOnly")),
+                    same_site=str(c.get("sameSite", "")),
+                )
+                for c in cookies
+            ),
+            local=dict(areas.get("local", {})),
+            session=dict(areas.get("session", {})),
+        )
+        with self._lock:
+            self.storage.append(snap)
+        return snap
+
+    def _page_loads(self) -> list[PageLoad]:
+        loads = []
+        with self._lock:
+            documents = list(self._documents)
+        for response, html in documents:
+            chain: list[str] = []
+            request: Request | None = response.request
+            while request is not None:
+                chain.insert(0, request.url)
+                request = request.redirected_from
+            try:
+                headers = {k.lower(): v for k, v in response.all_headers().items()}
+            except PlaywrightError:
+                headers = {k.lower(): v for k, v in response.headers.items()}
+            loads.append(PageLoad(response.url, response.status, headers, html, tuple(chain)))
+        return loads
+
+    # -- result --------------------------------------------------------------------------
+    def timeline(
+        self,
+        session: str,
+        records: list[Record],
+        *,
+        landing: LandingInfo | None = None,
+        consent_after_record: int | None = None,
+        expected_events: tuple[str, ...] = (),
+        unmet_expectations: tuple[str, ...] = (),
+        noscript: Timeline | None = None,
+    ) -> Timeline:
+        pages = self._page_loads()
+        with self._lock:
+            return Timeline(
+                session=session,
+                pages=tuple(pages),
+                calls=tuple(self.calls),
+                violations=tuple(self.violations),
+                errors=tuple(self.errors),
+                network=tuple(self.network),
+                storage=tuple(self.storage),
+                records=tuple(records),
+                landing=landing,
+                consent_after_record=consent_after_record,
+                expected_events=expected_events,
+                unmet_expectations=unmet_expectations,
+                noscript=noscript,
+                assignments=tuple(self.assignments),
+            )
