@@ -1,50 +1,388 @@
-"""The aiohttp application: one server, virtual-hosted by the Host header."""
+"""The aiohttp application: one server, virtual-hosted by the Host header.
+
+``ROUTES`` is the single route table: the dispatcher, the 404 answers and the OpenAPI document
+(``GET /__spdt/openapi.json``) all read it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import logging
+import traceback
+from collections.abc import Iterable
 
 from aiohttp import web
 
-from mock_endpoint.endpoints import control, ingest, script
-from mock_endpoint.endpoints.common import STORE_KEY, json_error, record
-from mock_endpoint.hosts import INGEST_HOST, SCRIPT_HOST, bare_host
+from mock_endpoint.endpoints import capi, control, image, ingest, script, stats
+from mock_endpoint.endpoints.common import (
+    CONFIG_KEY,
+    HEALTH_KEY,
+    STORE_KEY,
+    Health,
+    MockConfig,
+    json_error,
+    record,
+)
+from mock_endpoint.hosts import (
+    ADS_API_HOST,
+    CAPI_HOST,
+    IMAGE_HOST,
+    INGEST_HOST,
+    SCRIPT_HOST,
+    bare_host,
+)
+from mock_endpoint.routes import PATH_PARAMS_KEY, PREFIX, Handler, Param, Route
 from mock_endpoint.store import RecordStore
+from mock_endpoint.validation.registry import finding
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+log = logging.getLogger("mock_endpoint")
 
-# (host, method, path) → handler. The control API answers on every host under its prefix.
-HOST_ROUTES: dict[tuple[str, str, str], Handler] = {
-    (SCRIPT_HOST, "GET", "/ping.min.js"): script.ping_min_js,
-    (INGEST_HOST, "POST", "/v1/ingest"): ingest.ingest,
-    (INGEST_HOST, "OPTIONS", "/v1/ingest"): ingest.preflight,
-}
-CONTROL_ROUTES: dict[tuple[str, str], Handler] = {
-    ("GET", f"{control.PREFIX}/records"): control.list_records,
-    ("GET", f"{control.PREFIX}/summary"): control.summary,
-    ("POST", f"{control.PREFIX}/reset"): control.reset,
-}
+_KEY = Param("key", "pixel key (32 lowercase hex)")
+_SESSION = Param("session", "only this recorder session")
+_FILTERS = (
+    _SESSION,
+    Param("host", "only hits on this host name"),
+    Param("kind", "script, ingest, preflight, image, noscript, conversion, capi, stats, unknown"),
+    Param("event", "only records with an event of this name"),
+    Param(
+        "has_findings",
+        "true: only records with findings; false: only without",
+        schema={"type": "boolean"},
+    ),
+    Param("code", "only records with a finding of this code"),
+    Param(
+        "after_id",
+        "only records with a larger id (cursor)",
+        schema={"type": "integer", "minimum": 0},
+    ),
+)
+_JSON_ERR = {"400": "bad request: {code, message}"}
+_AUTH = (Param("Authorization", "Bearer <token>", where="header", required=True),)
+
+ROUTES: tuple[Route, ...] = (
+    # -- pixel.byspotify.com ---------------------------------------------------------------
+    Route(
+        "GET",
+        "/ping.min.js",
+        script.ping_min_js,
+        "getPingScript",
+        "the emulated ping.min.js (recorded with the page that loaded it)",
+        host=SCRIPT_HOST,
+        kind="script",
+        response_type="application/javascript",
+        responses={"200": "the script", "304": "not modified (If-None-Match)"},
+    ),
+    Route(
+        "GET",
+        "/pixel",
+        script.noscript_pixel,
+        "getNoscriptPixel",
+        "the guide's noscript image pixel: key, ev (+ event parameters)",
+        host=SCRIPT_HOST,
+        kind="noscript",
+        response_type="image/gif",
+        params=(_KEY, Param("ev", "event name, e.g. view")),
+        responses={"200": "a 1x1 GIF (valid or not; findings are recorded)"},
+    ),
+    Route(
+        "POST",
+        "/api/v1/conversion",
+        script.conversion,
+        "postGuideConversion",
+        "the guide's server-side conversion endpoint",
+        host=SCRIPT_HOST,
+        kind="conversion",
+        params=_AUTH,
+        body=("application/json",),
+        responses={
+            "200": "received",
+            **_JSON_ERR,
+            "401": "no bearer token",
+            "403": "wrong token",
+            "413": "body too large",
+        },
+    ),
+    # -- pixels.spotify.com ----------------------------------------------------------------
+    Route(
+        "POST",
+        "/v1/ingest",
+        ingest.ingest,
+        "postIngest",
+        "the live pixel's event batch (fetch or sendBeacon)",
+        host=INGEST_HOST,
+        kind="ingest",
+        body=("application/json", "text/plain"),
+        responses={
+            "204": "accepted (CORS headers for the calling origin)",
+            **_JSON_ERR,
+            "413": "body too large",
+        },
+    ),
+    Route(
+        "OPTIONS",
+        "/v1/ingest",
+        ingest.preflight,
+        "preflightIngest",
+        "CORS preflight for the ingest endpoint",
+        host=INGEST_HOST,
+        kind="preflight",
+        responses={"204": "CORS headers"},
+    ),
+    # -- img.byspotify.com -----------------------------------------------------------------
+    Route(
+        "GET",
+        "/",
+        image.image_pixel,
+        "getImagePixel",
+        "Spotify's image pixel: key, a=init|product|addtocart|checkout|purchase|lead",
+        host=IMAGE_HOST,
+        kind="image",
+        response_type="image/gif",
+        params=(
+            _KEY,
+            Param("a", "action"),
+            Param("value", "purchase value"),
+            Param("currency", "ISO 4217 code"),
+            Param("order_id", "order id"),
+            Param("discount_code", "discount code"),
+        ),
+        responses={"200": "a 1x1 GIF (valid or not; findings are recorded)"},
+    ),
+    # -- capi.spotify.com ------------------------------------------------------------------
+    Route(
+        "POST",
+        "/capi-direct/events/",
+        capi.capi_events_endpoint,
+        "postCapiEvents",
+        "Spotify's Conversions API",
+        host=CAPI_HOST,
+        kind="capi",
+        params=_AUTH,
+        body=("application/json",),
+        responses={
+            "200": '{"message": "SUCCESS"}',
+            "400": "invalid (Spotify shape, sp_trace_id)",
+            "401": "no bearer token",
+            "403": "wrong token",
+            "413": "body too large",
+        },
+    ),
+    # -- ads-api.spotify.com ---------------------------------------------------------------
+    Route(
+        "GET",
+        "/v1/campaigns/{id}/stats",
+        stats.campaign_stats,
+        "getCampaignStats",
+        "recorded conversions by event for a date range",
+        host=ADS_API_HOST,
+        kind="stats",
+        params=(
+            *_AUTH,
+            Param("id", "campaign id", where="path"),
+            Param("start_date", "YYYY-MM-DD", required=True),
+            Param("end_date", "YYYY-MM-DD", required=True),
+        ),
+        responses={"200": "counts", **_JSON_ERR, "401": "no bearer token", "403": "wrong token"},
+    ),
+    # -- control API (every host) ----------------------------------------------------------
+    Route(
+        "GET",
+        f"{PREFIX}/",
+        control.live_page,
+        "livePage",
+        "live page: records as they arrive (server-sent events)",
+        response_type="text/html",
+        params=(_SESSION, Param("kind", "filter"), Param("event", "filter")),
+    ),
+    Route(
+        "GET",
+        f"{PREFIX}/stream",
+        control.stream,
+        "stream",
+        "server-sent events, one `record` event per record",
+        response_type="text/event-stream",
+        params=(
+            *_FILTERS,
+            Param(
+                "replay",
+                "replay this many recent records (default 50)",
+                schema={"type": "integer", "minimum": 0},
+            ),
+        ),
+    ),
+    Route(
+        "GET",
+        f"{PREFIX}/records",
+        control.list_records,
+        "listRecords",
+        "records matching the filters, oldest first",
+        params=(
+            *_FILTERS,
+            Param("limit", "page size (default 100, max 10000)", schema={"type": "integer"}),
+            Param("offset", "skip this many matches", schema={"type": "integer"}),
+        ),
+        responses={"200": "{records, total, offset, limit, next_after_id, last_id}", **_JSON_ERR},
+    ),
+    Route(
+        "GET",
+        f"{PREFIX}/records/{{id}}",
+        control.get_record,
+        "getRecord",
+        "one record by id",
+        params=(Param("id", "record id", where="path"),),
+        responses={"200": "the record", **_JSON_ERR, "404": "no such record"},
+    ),
+    Route(
+        "GET",
+        f"{PREFIX}/summary",
+        control.summary,
+        "summary",
+        "{total, valid, invalid, evicted, last_id}",
+        params=(_SESSION,),
+    ),
+    Route("GET", f"{PREFIX}/sessions", control.sessions, "sessions", "record count per session"),
+    Route(
+        "POST",
+        f"{PREFIX}/reset",
+        control.reset,
+        "reset",
+        "forget every record, or one session's ({dropped})",
+        params=(_SESSION,),
+    ),
+    Route(
+        "GET",
+        f"{PREFIX}/wait",
+        control.wait,
+        "waitFor",
+        "long-poll: the first matching record the moment it exists; after timeout 200 "
+        '{"status": "not_yet"}',
+        params=(
+            *_FILTERS,
+            Param("timeout", "seconds, 0..60 (default 10)", schema={"type": "number"}),
+        ),
+        responses={"200": '{"status": "found", "record"} or {"status": "not_yet"}', **_JSON_ERR},
+    ),
+    Route(
+        "GET",
+        f"{PREFIX}/dedup",
+        control.dedup,
+        "dedupReport",
+        "pixel vs server-side events matched by event_id / order_id",
+        params=(_SESSION,),
+    ),
+    Route("GET", f"{PREFIX}/rules", control.rules, "rules", "the validation rule table"),
+    Route("GET", f"{PREFIX}/openapi.json", control.openapi_document, "openapi", "this document"),
+)
+
+
+def host_routes(host: str) -> list[Route]:
+    return [r for r in ROUTES if r.host == host]
+
+
+def control_routes() -> list[Route]:
+    return [r for r in ROUTES if r.host is None]
+
+
+def _find(routes: Iterable[Route], method: str, path: str) -> tuple[Route | None, list[Route]]:
+    """(the route for method+path, every route at that path)."""
+    at_path = [r for r in routes if r.match(path) is not None]
+    chosen = next((r for r in at_path if r.method == method), None)
+    if chosen is None and method == "HEAD":
+        chosen = next((r for r in at_path if r.method == "GET"), None)
+    return chosen, at_path
 
 
 async def dispatch(request: web.Request) -> web.StreamResponse:
-    if request.path.startswith(control.PREFIX):
-        handler = CONTROL_ROUTES.get((request.method, request.path))
-        if handler is None:
-            valid = [f"{m} {p}" for m, p in CONTROL_ROUTES]
-            return json_error(404, "NOT_FOUND", f"no control route {request.path}", valid=valid)
-        return await handler(request)
+    path = request.path
+    if path == PREFIX or path.startswith(PREFIX + "/"):
+        path = path if path != PREFIX else PREFIX + "/"
+        route, at_path = _find(control_routes(), request.method, path)
+        if route is None:
+            valid = [f"{r.method} {r.path}" for r in control_routes()]
+            if at_path:
+                allow = ", ".join(r.method for r in at_path)
+                return json_error(
+                    405,
+                    "METHOD_NOT_ALLOWED",
+                    f"{path} answers {allow}",
+                    headers={"Allow": allow},
+                    valid=valid,
+                )
+            return json_error(404, "NOT_FOUND", f"no control route {path[:200]}", valid=valid)
+        request[PATH_PARAMS_KEY] = route.match(path) or {}
+        return await route.handler(request)
     host = bare_host(request.host)
-    handler = HOST_ROUTES.get((host, request.method, request.path))
-    if handler is None:
-        record(request, kind="unknown", status=404)
-        return json_error(
-            404, "NOT_FOUND", f"{request.method} {host}{request.path} is not emulated"
+    route, at_path = _find(host_routes(host), request.method, path)
+    if route is None:
+        valid = [f"{r.method} https://{r.host}{r.path}" for r in ROUTES if r.host]
+        if at_path:
+            allow = ", ".join(r.method for r in at_path)
+            record(
+                request,
+                kind=at_path[0].kind,
+                status=405,
+                findings=(
+                    finding(
+                        "METHOD_NOT_ALLOWED", f"{request.method} {host}{path} (allowed: {allow})"
+                    ),
+                ),
+            )
+            return json_error(
+                405, "METHOD_NOT_ALLOWED", f"{host}{path} answers {allow}", headers={"Allow": allow}
+            )
+        message = f"{request.method} {host[:100]}{path[:200]} is not emulated"
+        record(
+            request, kind="unknown", status=404, findings=(finding("UNKNOWN_ENDPOINT", message),)
         )
-    return await handler(request)
+        return json_error(404, "NOT_FOUND", message, valid=valid)
+    request[PATH_PARAMS_KEY] = route.match(path) or {}
+    return await route.handler(request)
 
 
-def create_app(store: RecordStore | None = None) -> web.Application:
-    app = web.Application(client_max_size=2 * 1024 * 1024)
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Absurd URLs get 414; an unexpected exception (a bug) is logged, counted in
+    ``Health.internal_errors`` and answered 500 JSON as a last resort."""
+    config = request.app[CONFIG_KEY]
+    if len(request.raw_path) > config.max_query:
+        is_control = request.path.startswith(PREFIX)
+        message = f"the URL is {len(request.raw_path)} bytes; the limit is {config.max_query}"
+        if not is_control:
+            record(
+                request,
+                kind="unknown",
+                status=414,
+                query={},
+                payload={"url_length": len(request.raw_path)},
+                findings=(finding("URL_TOO_LONG", message),),
+            )
+        return json_error(414, "URL_TOO_LONG", message)
+    try:
+        response: web.StreamResponse = await handler(request)
+    except web.HTTPException as exc:  # aiohttp's own (e.g. a body it refused)
+        return json_error(exc.status, f"HTTP_{exc.status}", exc.reason)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        request.app[HEALTH_KEY].internal_errors.append(
+            f"{request.method} {request.host}{request.path}: "
+            + "".join(traceback.format_exception_only(exc)).strip()
+        )
+        log.exception("unexpected error answering %s %s", request.method, request.path)
+        return json_error(
+            500, "INTERNAL_ERROR", "the mock failed unexpectedly (a bug); see its log"
+        )
+    return response
+
+
+def create_app(
+    store: RecordStore | None = None, config: MockConfig | None = None
+) -> web.Application:
+    app = web.Application(client_max_size=(config or MockConfig()).max_body, middlewares=[guard])
     app[STORE_KEY] = store or RecordStore()
+    app[CONFIG_KEY] = config or MockConfig()
+    app[HEALTH_KEY] = Health()
+    app[control.STREAMS_KEY] = set()
+    app.on_shutdown.append(control.close_streams)
     app.router.add_route("*", "/{tail:.*}", dispatch)
     return app

@@ -6,6 +6,19 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+# Record.kind values: what a hit was, whatever host it arrived on.
+KINDS: tuple[str, ...] = (
+    "script",
+    "ingest",
+    "preflight",
+    "image",
+    "noscript",
+    "conversion",
+    "capi",
+    "stats",
+    "unknown",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +29,13 @@ class Finding:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Finding:
+        severity = data["severity"]
+        if severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {severity!r}")
+        return cls(str(data["code"]), severity, str(data["message"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +52,18 @@ class PixelEvent:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PixelEvent:
+        return cls(
+            name=data["name"],
+            key=data.get("key"),
+            params=dict(data.get("params") or {}),
+            url=data.get("url"),
+            click_id=data.get("click_id"),
+            device_id=data.get("device_id"),
+            event_id=data.get("event_id"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +93,23 @@ class Record:
         data = asdict(self)
         data["valid"] = self.valid
         return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Record:
+        """The inverse of :meth:`to_json` (``valid`` is derived, so it is ignored)."""
+        return cls(
+            id=int(data["id"]),
+            time=float(data["time"]),
+            session=str(data["session"]),
+            host=str(data["host"]),
+            method=str(data["method"]),
+            path=str(data["path"]),
+            kind=str(data["kind"]),
+            status=int(data["status"]),
+            query=dict(data.get("query") or {}),
+            payload=data.get("payload"),
+            page=data.get("page"),
+            user_agent=data.get("user_agent"),
+            events=tuple(PixelEvent.from_json(e) for e in data.get("events") or ()),
+            findings=tuple(Finding.from_json(f) for f in data.get("findings") or ()),
+        )

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 T = TypeVar("T")
+MAX_LINE_SIZE = 256 * 1024
+MAX_FIELD_SIZE = 64 * 1024
 
 
 def _mock_error(message: str) -> Exception:
@@ -74,7 +76,16 @@ class ThreadedServer:
         self._loop = loop
         asyncio.set_event_loop(loop)
         try:
-            runner = web.AppRunner(self._app, access_log=None, handle_signals=False)
+            runner = web.AppRunner(
+                self._app,
+                access_log=None,
+                handle_signals=False,
+                shutdown_timeout=2.0,
+                # Long request lines reach the app, which answers 414 JSON; beyond these limits
+                # aiohttp itself answers 400.
+                max_line_size=MAX_LINE_SIZE,
+                max_field_size=MAX_FIELD_SIZE,
+            )
             loop.run_until_complete(runner.setup())
             site = web.TCPSite(
                 runner, self._host, self._requested_port, ssl_context=self._ssl, backlog=1024

@@ -8,43 +8,75 @@ with MockEndpoint() as mock:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from types import TracebackType
 
 from mock_endpoint.app import create_app
+from mock_endpoint.dedup import DedupReport, dedup_report
+from mock_endpoint.endpoints.common import DEFAULT_MAX_BODY, HEALTH_KEY, MockConfig
 from mock_endpoint.hosts import SPOTIFY_HOSTS
+from mock_endpoint.persist import JsonLinesSink
 from mock_endpoint.records import PixelEvent, Record
 from mock_endpoint.runner import ThreadedServer
-from mock_endpoint.store import DEFAULT_MAX_RECORDS, RecordStore
+from mock_endpoint.store import DEFAULT_MAX_RECORDS, RecordStore, Summary
 from mock_endpoint.tls import ServerCertificate, issue
 
 
 class MockEndpoint:
+    """The mock Spotify hosts on ``host:port`` (0: a free port), over TLS.
+
+    ``tokens``: bearer tokens CAPI, the guide's conversion endpoint and the stats API accept
+    (empty: any token, but one is required). ``record``: append every record to this JSON-lines
+    file (read it back with :func:`mock_endpoint.persist.load_records`).
+    """
+
     def __init__(
         self,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
         max_records: int = DEFAULT_MAX_RECORDS,
+        tokens: Iterable[str] = (),
+        record: str | Path | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
         self.store = RecordStore(max_records)
+        self.config = MockConfig(tokens=frozenset(tokens), max_body=max_body)
         self.certificate: ServerCertificate = issue(SPOTIFY_HOSTS)
+        self._app = create_app(self.store, self.config)
         self._server = ThreadedServer(
-            create_app(self.store),
+            self._app,
             host=host,
             port=port,
             ssl_context=self.certificate.server_context(),
             name="spdt-mock",
         )
         self.host = host
+        self.record_path = Path(record) if record is not None else None
+        self._sink: JsonLinesSink | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> MockEndpoint:
-        self._server.start()
+        if self.record_path is not None and self._sink is None:
+            self._sink = JsonLinesSink(self.record_path)
+            self.store.add_sink(self._sink)
+        try:
+            self._server.start()
+        except BaseException:
+            self._close_sink()
+            raise
         return self
 
     def stop(self) -> None:
         self._server.stop()
+        self._close_sink()
+
+    def _close_sink(self) -> None:
+        if self._sink is not None:
+            self.store.remove_sink(self._sink)
+            self._sink.close()
+            self._sink = None
 
     def __enter__(self) -> MockEndpoint:
         return self.start()
@@ -83,20 +115,32 @@ class MockEndpoint:
             e for r in self.records(session) for e in r.events if name is None or e.name == name
         ]
 
+    def summary(self, session: str | None = None) -> Summary:
+        return self.store.summary(session)
+
+    def dedup_report(self, session: str | None = None) -> DedupReport:
+        """Pixel vs server-side conversions matched by event_id / order_id (docs/mock.md)."""
+        return dedup_report(self.store.records(), session)
+
+    @property
+    def internal_errors(self) -> list[str]:
+        """Unexpected exceptions the server caught (each one is a bug; tests expect none)."""
+        return list(self._app[HEALTH_KEY].internal_errors)
+
     def wait_for(
         self, predicate: Callable[[Record], bool], timeout: float = 5.0, after_id: int = 0
     ) -> Record | None:
         return self.store.wait_for(predicate, timeout, after_id=after_id)
 
     def wait_for_event(
-        self, name: str, *, session: str | None = None, timeout: float = 5.0
+        self, name: str, *, session: str | None = None, timeout: float = 5.0, after_id: int = 0
     ) -> PixelEvent | None:
         def match(r: Record) -> bool:
             return (session is None or r.session == session) and any(
                 e.name == name for e in r.events
             )
 
-        found = self.store.wait_for(match, timeout)
+        found = self.store.wait_for(match, timeout, after_id=after_id)
         if found is None:
             return None
         return next(e for e in found.events if e.name == name)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -16,6 +17,7 @@ from mock_endpoint.session import DEFAULT_SESSION, SessionDirectory
 DEFAULT_MAX_RECORDS = 100_000
 Predicate = Callable[[Record], bool]
 Listener = Callable[[Record], None]
+log = logging.getLogger("mock_endpoint.store")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,30 @@ class Summary:
             "invalid": self.invalid,
             "evicted": self.evicted,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFilter:
+    """Which records a caller wants; ``None`` fields match everything."""
+
+    session: str | None = None
+    host: str | None = None
+    kind: str | None = None
+    event: str | None = None
+    has_findings: bool | None = None
+    code: str | None = None
+    after_id: int = 0
+
+    def __call__(self, r: Record) -> bool:
+        return (
+            r.id > self.after_id
+            and (self.session is None or r.session == self.session)
+            and (self.host is None or r.host == self.host)
+            and (self.kind is None or r.kind == self.kind)
+            and (self.event is None or any(e.name == self.event for e in r.events))
+            and (self.has_findings is None or bool(r.findings) == self.has_findings)
+            and (self.code is None or any(f.code == self.code for f in r.findings))
+        )
 
 
 class RecordStore:
@@ -55,6 +81,7 @@ class RecordStore:
 
         ``tagged`` False means the request named no session: it goes to the session that owns
         its device id or click id (see mock_endpoint.session), else stays in ``record.session``.
+        Sinks (persistence) run in id order under the store's lock; listeners run after it.
         """
         identifiers = [ident for e in record.events for ident in (e.device_id, e.click_id) if ident]
         with self._lock:
@@ -70,13 +97,18 @@ class RecordStore:
             while len(self._records) > self.max_records:
                 self._records.popleft()
                 self._evicted += 1
+            for sink in self._sinks:
+                try:
+                    sink(stored)
+                except Exception:  # a full disk must not stop recording in memory
+                    log.exception("record sink %r failed for record %d", sink, stored.id)
             listeners = list(self._listeners)
-            sinks = list(self._sinks)
             self._lock.notify_all()
-        for sink in sinks:
-            sink(stored)
         for listener in listeners:
-            listener(stored)
+            try:
+                listener(stored)
+            except Exception:
+                log.exception("record listener %r failed for record %d", listener, stored.id)
         return stored
 
     def add_sink(self, sink: Callable[[Record], None]) -> None:
@@ -84,8 +116,17 @@ class RecordStore:
         with self._lock:
             self._sinks.append(sink)
 
+    def remove_sink(self, sink: Callable[[Record], None]) -> None:
+        with self._lock:
+            if sink in self._sinks:
+                self._sinks.remove(sink)
+
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call ``listener`` for each new record; returns the unsubscribe function."""
+        """Call ``listener`` for each new record; returns the unsubscribe function.
+
+        Listeners run on the thread that added the record (the server's event loop): keep them
+        short and non-blocking, e.g. ``loop.call_soon_threadsafe(...)``.
+        """
         with self._lock:
             self._listeners.append(listener)
 
@@ -97,7 +138,11 @@ class RecordStore:
         return unsubscribe
 
     def reset(self, session: str | None = None) -> int:
-        """Forget every record (or one session's); returns how many were dropped."""
+        """Forget every record (or one session's); returns how many were dropped.
+
+        A full reset also zeroes the eviction counter and forgets device-id ownership; record
+        ids keep increasing, so ``after_id`` cursors stay valid.
+        """
         with self._lock:
             before = len(self._records)
             if session is None:
@@ -114,19 +159,49 @@ class RecordStore:
             snapshot: Iterable[Record] = list(self._records)
         return [r for r in snapshot if predicate is None or predicate(r)]
 
+    def get(self, record_id: int) -> Record | None:
+        with self._lock:
+            for r in reversed(self._records):
+                if r.id == record_id:
+                    return r
+                if r.id < record_id:
+                    return None
+        return None
+
     def summary(self, session: str | None = None) -> Summary:
         records = self.records(None if session is None else (lambda r: r.session == session))
         valid = sum(1 for r in records if r.valid)
-        return Summary(len(records), valid, len(records) - valid, self._evicted)
+        return Summary(len(records), valid, len(records) - valid, self.evicted)
+
+    @property
+    def evicted(self) -> int:
+        with self._lock:
+            return self._evicted
+
+    def sessions(self) -> dict[str, int]:
+        """Record count per session."""
+        return dict(Counter(r.session for r in self.records()))
 
     def wait_for(self, predicate: Predicate, timeout: float, *, after_id: int = 0) -> Record | None:
-        """The first record (with id > ``after_id``) matching, as soon as it exists, or None."""
+        """The first record (with id > ``after_id``) matching, as soon as it exists, or None.
+
+        Blocks the calling thread: never call it on the server's event loop (the control API's
+        long-poll uses :meth:`subscribe` instead).
+        """
         deadline = time.monotonic() + timeout
+        checked = after_id  # records up to this id have been looked at already
         with self._lock:
             while True:
-                for record in self._records:
-                    if record.id > after_id and predicate(record):
+                fresh: list[Record] = []
+                for record in reversed(self._records):  # only what arrived since the last look
+                    if record.id <= checked:
+                        break
+                    fresh.append(record)
+                for record in reversed(fresh):
+                    if predicate(record):
                         return record
+                if fresh:
+                    checked = fresh[0].id
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return None
@@ -137,4 +212,5 @@ class RecordStore:
             return self._records[-1].id if self._records else 0
 
     def stats(self) -> dict[str, Any]:
-        return {"records": len(self._records), "max_records": self.max_records}
+        with self._lock:
+            return {"records": len(self._records), "max_records": self.max_records}

@@ -1,7 +1,13 @@
-"""Helpers every endpoint shares: building records, JSON errors, CORS."""
+"""Helpers every endpoint shares: configuration, building records, bodies, JSON errors, CORS."""
 
 from __future__ import annotations
 
+import json
+import math
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -11,11 +17,49 @@ from mock_endpoint.records import Finding, PixelEvent, Record
 from mock_endpoint.session import DEFAULT_SESSION, tagged_session
 from mock_endpoint.store import RecordStore
 
+DEFAULT_MAX_BODY = 1024 * 1024  # bytes; larger bodies get 413
+DEFAULT_MAX_QUERY = 8 * 1024  # bytes of query string; longer gets 414
+MAX_STORED_TEXT = 64 * 1024  # an unparseable body is kept up to this many characters
+
+
+@dataclass(frozen=True, slots=True)
+class MockConfig:
+    """What the mock enforces. ``tokens`` empty: any bearer token is accepted (but one is still
+    required); non-empty: others get 403."""
+
+    tokens: frozenset[str] = frozenset()
+    max_body: int = DEFAULT_MAX_BODY
+    max_query: int = DEFAULT_MAX_QUERY
+
+
+@dataclass(slots=True)
+class Health:
+    """Unexpected exceptions the guard middleware caught (each one is a bug)."""
+
+    internal_errors: list[str] = field(default_factory=list)
+
+
 STORE_KEY: web.AppKey[RecordStore] = web.AppKey("store", RecordStore)
+CONFIG_KEY: web.AppKey[MockConfig] = web.AppKey("config", MockConfig)
+HEALTH_KEY: web.AppKey[Health] = web.AppKey("health", Health)
+
+
+class BadRequest(Exception):  # noqa: N818 - an HTTP answer, raised inside handlers
+    """Answer ``status`` with ``{code, message}``; the handler records the hit first."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
 
 
 def store_of(request: web.Request) -> RecordStore:
     return request.app[STORE_KEY]
+
+
+def config_of(request: web.Request) -> MockConfig:
+    return request.app[CONFIG_KEY]
 
 
 def page_of(request: web.Request) -> str | None:
@@ -31,6 +75,7 @@ def record(
     events: tuple[PixelEvent, ...] = (),
     findings: tuple[Finding, ...] = (),
     page: str | None = None,
+    query: Mapping[str, str] | None = None,
 ) -> Record:
     """Store one hit for ``request``; returns the stored record."""
     session = tagged_session(request.headers)
@@ -44,7 +89,7 @@ def record(
             path=request.path,
             kind=kind,
             status=status,
-            query=dict(request.query),
+            query=dict(request.query) if query is None else dict(query),
             payload=payload,
             page=page or page_of(request),
             user_agent=request.headers.get("User-Agent"),
@@ -55,10 +100,106 @@ def record(
     )
 
 
-def json_error(status: int, code: str, message: str, **extra: Any) -> web.Response:
-    return web.json_response({"code": code, "message": message, **extra}, status=status)
+def json_error(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None, **extra: Any
+) -> web.Response:
+    return web.json_response(
+        {"code": code, "message": message, **extra}, status=status, headers=headers
+    )
 
 
+def trace_id() -> str:
+    return secrets.token_hex(16)
+
+
+# -- bodies ------------------------------------------------------------------------------------
+async def read_body(request: web.Request) -> bytes:
+    """The whole body, or BadRequest(413) beyond the configured limit (checked on the declared
+    Content-Length first, then while reading)."""
+    limit = config_of(request).max_body
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise BadRequest(413, "BODY_TOO_LARGE", f"body of {declared} bytes exceeds {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise BadRequest(413, "BODY_TOO_LARGE", f"body exceeds {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def require_content_type(request: web.Request, allowed: Iterable[str], *, empty_ok: bool) -> None:
+    ctype = request.content_type if "Content-Type" in request.headers else ""
+    allowed = tuple(allowed)
+    if (not ctype and empty_ok) or ctype in allowed:
+        return
+    raise BadRequest(
+        400,
+        "WRONG_CONTENT_TYPE",
+        f"Content-Type {ctype or '(none)'!r} is not accepted here; send {' or '.join(allowed)}",
+    )
+
+
+def decode_json(raw: bytes) -> Any:
+    """Parse a JSON body; BadRequest(400) for empty, invalid UTF-8, malformed or too deep."""
+    if not raw.strip():
+        raise BadRequest(400, "EMPTY_BODY", "the body is empty; expected JSON")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(
+            400, "INVALID_UTF8", f"the body is not UTF-8 (byte {exc.start}: {exc.reason})"
+        ) from exc
+    try:
+        return json.loads(text.removeprefix("\ufeff"))
+    except json.JSONDecodeError as exc:
+        raise BadRequest(
+            400,
+            "MALFORMED_JSON",
+            f"the body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+        ) from exc
+    except RecursionError as exc:
+        raise BadRequest(400, "MALFORMED_JSON", "the JSON body is nested too deeply") from exc
+
+
+def stored_text(raw: bytes) -> str:
+    """An unparseable body as kept in the record (lossy UTF-8, capped)."""
+    text = raw[: MAX_STORED_TEXT * 4].decode("utf-8", "replace")
+    return text[:MAX_STORED_TEXT]
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with non-finite floats turned into strings, so every record serialises as
+    strict JSON (the finding already says what was wrong)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    return value
+
+
+# -- query parameters (image pixels): strings → the JSON types a script would send ------------
+_DECIMAL_RE = re.compile(r"^\d+(\.\d+)?$")
+_INT_RE = re.compile(r"^\d+$")
+
+
+def typed_query_param(name: str, value: str) -> Any:
+    """``value=79.99`` → 79.99, ``quantity=2`` → 2, ``is_new_customer=true`` → True; anything
+    that does not read cleanly stays a string so that validation reports it (``'79,99'``)."""
+    if name == "value" and _DECIMAL_RE.match(value):
+        return float(value) if "." in value else int(value)
+    if name == "quantity" and _INT_RE.match(value):
+        return int(value)
+    if name == "is_new_customer" and value in ("true", "false"):
+        return value == "true"
+    return value
+
+
+# -- CORS ---------------------------------------------------------------------------------------
 def cors_headers(request: web.Request) -> dict[str, str]:
     origin = request.headers.get("Origin")
     headers = {

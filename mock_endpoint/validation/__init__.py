@@ -10,6 +10,7 @@ severity, a scope (pixel, capi, conversion) and a description; :func:`all_rules`
 
 from __future__ import annotations
 
+from mock_endpoint.validation import http as _http  # noqa: F401 - registers HTTP-level codes
 from mock_endpoint.validation.capi import (
     CAPI_EVENT_NAMES,
     validate_capi_auth,

@@ -13,7 +13,7 @@ from typing import Any, Literal, TypeVar
 
 from mock_endpoint.records import Finding, Severity
 
-Scope = Literal["pixel", "capi", "conversion"]
+Scope = Literal["pixel", "capi", "conversion", "stats", "http"]
 Check = Callable[[Any], Iterable[str]]
 C = TypeVar("C", bound=Check)
 

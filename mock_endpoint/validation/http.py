@@ -1,0 +1,25 @@
+"""Findings the HTTP layer attaches to hits it cannot hand to a validator (declared here so that
+every code a record can carry is in the one table)."""
+
+from __future__ import annotations
+
+from mock_endpoint.validation.registry import declare
+
+declare("UNKNOWN_ENDPOINT", "error", "http", "no emulated endpoint at this host and path (404)")
+declare("METHOD_NOT_ALLOWED", "error", "http", "the endpoint exists but not for this method (405)")
+declare("URL_TOO_LONG", "error", "http", "the query string exceeds the mock's limit (414)")
+declare(
+    "INGEST_BAD_REQUEST",
+    "error",
+    "pixel",
+    "an ingest body that is not a batch: wrong content type, invalid UTF-8, malformed JSON, "
+    "not {batch: [...]}, or too large",
+)
+declare("STATS_UNAUTHORIZED", "error", "stats", "no 'Authorization: Bearer <token>' (401)")
+declare("STATS_FORBIDDEN", "error", "stats", "the bearer token is not one the mock was given (403)")
+declare(
+    "STATS_BAD_REQUEST",
+    "error",
+    "stats",
+    "a bad campaign id, a missing or malformed start_date/end_date, or a reversed range (400)",
+)
