@@ -1,0 +1,211 @@
+"""Rules about Content Security Policy: the policy as served (headers and <meta>) judged by
+harness.csp, tied to what the browser reported (violations, ERR_BLOCKED_BY_CSP).
+
+A static "would block" is reported even when the flow never reached the request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from harness.capture.timeline import PageLoad
+from harness.csp import Policy, Verdict, allows, allows_inline_script
+from harness.rules.facts import Facts, host_of, norm
+from harness.rules.model import Hit, check
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    what: str  # "script", "inline", "events", "image"
+    directive: str
+    url: str
+    policy: Policy
+    verdict: Verdict
+
+
+def _script_subjects(facts: Facts, page: PageLoad) -> list[tuple[str, str | None, bool]]:
+    """(url, nonce, parser_inserted) of every way the page loads ping.min.js."""
+    html = facts.html(page)
+    subjects = [(t.src, t.nonce, True) for t in html.script_tags]
+    if any(s.loads_script for s in html.inline):
+        subjects.append((facts.config.script_url, None, False))
+    for request in facts.script_requests(page):
+        if all(request.url != s[0] for s in subjects):
+            subjects.append((request.url, None, False))
+    return subjects or [(facts.config.script_url, None, False)]
+
+
+def _image_urls(facts: Facts, page: PageLoad, policy: Policy) -> list[str]:
+    urls = [i.src for i in facts.html(page).images]
+    urls += [
+        n.url
+        for n in facts.network_from(page)
+        if host_of(n.url) in facts.config.image_hosts and not facts.is_script(n.url)
+    ]
+    if not urls:
+        # The site meant to allow the pixel's images (its img-src names a Spotify host, as the
+        # guide's CSP does): judge Spotify's documented image pixel host.
+        rule = policy.effective("img-src")
+        if rule and any("spotify" in v.lower() for v in rule[1]):
+            urls.append(f"https://{facts.config.image_hosts[0]}/")
+    return list(dict.fromkeys(urls))
+
+
+def _blocks(facts: Facts, page: PageLoad) -> list[Block]:
+    cached = facts.memo.get(f"csp:{page.url}")
+    if cached is not None:
+        return list(cached)
+    blocks: list[Block] = []
+    html = facts.html(page)
+    for policy in facts.policies(page):
+        for script in html.base_codes:
+            verdict = allows_inline_script(policy, script.content, nonce=script.nonce)
+            if not verdict.allowed:
+                blocks.append(Block("inline", "script-src-elem", "inline", policy, verdict))
+        for url, nonce, parser_inserted in _script_subjects(facts, page):
+            verdict = allows(
+                policy,
+                "script-src-elem",
+                url,
+                page_url=page.url,
+                nonce=nonce,
+                parser_inserted=parser_inserted,
+            )
+            if not verdict.allowed:
+                blocks.append(Block("script", "script-src-elem", url, policy, verdict))
+        verdict = allows(policy, "connect-src", facts.config.ingest_url, page_url=page.url)
+        if not verdict.allowed:
+            blocks.append(Block("events", "connect-src", facts.config.ingest_url, policy, verdict))
+        for url in _image_urls(facts, page, policy):
+            verdict = allows(policy, "img-src", url, page_url=page.url)
+            if not verdict.allowed:
+                blocks.append(Block("image", "img-src", url, policy, verdict))
+    facts.memo[f"csp:{page.url}"] = blocks
+    return blocks
+
+
+def _runtime(facts: Facts, page: PageLoad, what: str, disposition: str) -> list[str]:
+    def matches(url: str) -> bool:
+        if what in ("script", "inline"):
+            return facts.is_script(url) or (what == "inline" and url in ("inline", ""))
+        if what == "events":
+            return facts.is_ingest(url)
+        return host_of(url) in facts.config.image_hosts and not facts.is_script(url)
+
+    out = [
+        f"CSP violation ({v.disposition}): {v.directive} blocked "
+        f"{facts.url(v.blocked_uri) or 'inline'}"
+        for v in facts.timeline.violations
+        if norm(v.page_url) == norm(page.url)
+        and v.disposition == disposition
+        and matches(v.blocked_uri)
+    ]
+    if disposition == "enforce":
+        out += [
+            facts.network(n)
+            for n in facts.network_from(page)
+            if n.failure and "CSP" in n.failure.upper() and matches(n.url)
+        ]
+    return out
+
+
+def _policy_line(block: Block) -> str:
+    origin = "meta tag" if block.policy.source == "meta" else "header"
+    kind = (
+        "Content-Security-Policy"
+        if block.policy.enforced
+        else "Content-Security-Policy-Report-Only"
+    )
+    return f"{kind} ({origin}): {block.policy.describe(block.directive)}"
+
+
+def _enforced_hits(
+    facts: Facts, whats: tuple[str, ...]
+) -> Iterator[tuple[PageLoad, list[Block], list[str]]]:
+    for page in facts.pixel_pages():
+        blocks = [b for b in _blocks(facts, page) if b.what in whats and b.policy.enforced]
+        runtime = [line for what in whats for line in _runtime(facts, page, what, "enforce")]
+        if blocks or runtime:
+            yield page, blocks, runtime
+
+
+@check("CSP_BLOCKS_SCRIPT")
+def csp_blocks_script(facts: Facts) -> Iterator[Hit]:
+    for page, blocks, runtime in _enforced_hits(facts, ("script", "inline")):
+        evidence = [_policy_line(b) for b in blocks] + [b.verdict.reason for b in blocks] + runtime
+        inline = [b for b in blocks if b.what == "inline"]
+        if blocks and not [b for b in blocks if b.what == "script"]:
+            message = (
+                "The Content-Security-Policy blocks the inline base code "
+                f"({inline[0].verdict.reason}), so ping.min.js is never requested."
+            )
+        else:
+            url = next((b.url for b in blocks if b.what == "script"), facts.config.script_url)
+            message = (
+                f"The Content-Security-Policy blocks {facts.url(url)} in script-src: the pixel "
+                "never loads and nothing is tracked."
+            )
+        yield Hit(message, page=facts.url(page.url), evidence=tuple(evidence))
+
+
+@check("CSP_BLOCKS_EVENTS")
+def csp_blocks_events(facts: Facts) -> Iterator[Hit]:
+    script_host = facts.config.script_hosts[0]
+    ingest_host = facts.config.ingest_hosts[0]
+    for page, blocks, runtime in _enforced_hits(facts, ("events",)):
+        evidence = [_policy_line(b) for b in blocks] + runtime
+        guide_like = any(
+            allows(b.policy, "connect-src", f"https://{script_host}/", page_url=page.url).allowed
+            for b in blocks
+        )
+        if guide_like:
+            message = (
+                f"connect-src allows {script_host} but not {ingest_host}: that is what the setup "
+                f"guide's CSP does, and the live pixel sends its events to "
+                f"{facts.config.ingest_url}, so every event is blocked."
+            )
+        else:
+            message = (
+                f"The Content-Security-Policy blocks {facts.config.ingest_url} in connect-src: "
+                "every pixel event is blocked."
+            )
+        yield Hit(message, page=facts.url(page.url), evidence=tuple(evidence))
+
+
+@check("CSP_BLOCKS_IMAGE")
+def csp_blocks_image(facts: Facts) -> Iterator[Hit]:
+    for page, blocks, runtime in _enforced_hits(facts, ("image",)):
+        urls = list(dict.fromkeys(facts.url(b.url) for b in blocks))
+        target = ", ".join(urls) or "the image pixel"
+        yield Hit(
+            f"The Content-Security-Policy blocks {target} in img-src.",
+            page=facts.url(page.url),
+            evidence=tuple([_policy_line(b) for b in blocks] + runtime),
+        )
+
+
+_WHAT = {
+    "script": "ping.min.js (script-src)",
+    "inline": "the inline base code (script-src)",
+    "events": "the pixel's events (connect-src)",
+    "image": "the image pixel (img-src)",
+}
+
+
+@check("CSP_REPORT_ONLY_WOULD_BLOCK")
+def csp_report_only(facts: Facts) -> Iterator[Hit]:
+    for page in facts.pixel_pages():
+        blocks = [b for b in _blocks(facts, page) if not b.policy.enforced]
+        runtime = [
+            line
+            for what in ("script", "events", "image")
+            for line in _runtime(facts, page, what, "report")
+        ]
+        if not blocks and not runtime:
+            continue
+        whats = list(dict.fromkeys(_WHAT[b.what] for b in blocks)) or ["pixel requests"]
+        yield Hit(
+            f"The Report-Only policy would block {', '.join(whats)} if it were enforced.",
+            page=facts.url(page.url),
+            evidence=tuple([_policy_line(b) for b in blocks] + runtime),
+        )

@@ -1,0 +1,309 @@
+"""Rules about events: parameters (the mock's validation table), names, duplicates, delivery,
+expectations and consent."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.capture.timeline import SpdtCall
+from harness.rules.checks.install import script_loaded
+from harness.rules.facts import Facts, decode_arg, norm, params_of
+from harness.rules.model import Hit, check
+from mock_endpoint.hosts import SPOTIFY_HOSTS
+from mock_endpoint.validation import KNOWN_EVENTS, validate_pixel_event
+
+PARAM_CODES = (
+    "UNFILLED_PLACEHOLDER",
+    "MISSING_CURRENCY",
+    "MISSING_VALUE",
+    "INVALID_CURRENCY",
+    "INVALID_VALUE",
+    "INVALID_PARAMETER",
+    "MISSING_ORDER_ID",
+    "UNKNOWN_EVENT",
+)
+VOLATILE = frozenset({"ts", "time", "timestamp", "sid", "uid", "seq", "nonce"})
+CUSTOM_MESSAGE = (
+    "spdt('custom', …) is the setup guide's custom event; the live pixel has no 'custom' "
+    "event, only custom_event_1 … custom_event_5 (the slots cannot be renamed), so it is not "
+    "counted."
+)
+
+
+@dataclass
+class _ParamFinding:
+    code: str
+    page: str
+    name: str
+    message: str
+    evidence: list[str] = field(default_factory=list)
+
+
+def _param_findings(facts: Facts) -> list[_ParamFinding]:
+    """The validation table applied to every spdt call and every event the mock recorded,
+    merged by (code, page, message) so a problem seen in both is reported once."""
+    cached = facts.memo.get("param_findings")
+    if cached is not None:
+        return list(cached)
+    merged: dict[tuple[str, str, str], _ParamFinding] = {}
+
+    def add(code: str, page: str, name: str, message: str, evidence: str) -> None:
+        item = merged.setdefault((code, page, message), _ParamFinding(code, page, name, message))
+        if evidence not in item.evidence:
+            item.evidence.append(evidence)
+
+    _call_findings(facts, add)
+    for record in facts.timeline.records:
+        if record.kind not in ("ingest", "image", "noscript"):
+            continue
+        for event in record.events:
+            page = norm(event.url or record.page)
+            for finding in validate_pixel_event(event.name, event.key, event.params):
+                if finding.code in PARAM_CODES:
+                    add(
+                        finding.code,
+                        page,
+                        event.name,
+                        finding.message,
+                        f"{facts.record(record)}: {event.name} {facts.params(event.params)}",
+                    )
+        page = norm(record.page)
+        for finding in record.findings:
+            if finding.code in PARAM_CODES:
+                add(
+                    finding.code,
+                    page,
+                    "",
+                    finding.message,
+                    f"mock finding on {facts.record(record)}",
+                )
+    result = list(merged.values())
+    facts.memo["param_findings"] = result
+    return result
+
+
+def _call_findings(facts: Facts, add: Callable[[str, str, str, str, str], None]) -> None:
+    for call in facts.timeline.calls:
+        if not isinstance(call.command, str):
+            add(
+                "UNKNOWN_EVENT",
+                norm(call.page_url),
+                repr(call.command),
+                "spdt is called with a non-string command",
+                facts.call(call),
+            )
+            continue
+        if call.command == "conf":
+            continue
+        for finding in validate_pixel_event(call.command, None, params_of(call)):
+            if finding.code in PARAM_CODES:
+                add(
+                    finding.code,
+                    norm(call.page_url),
+                    call.command,
+                    finding.message,
+                    facts.call(call),
+                )
+
+
+def _param_rule(code: str) -> None:
+    def run(facts: Facts) -> Iterator[Hit]:
+        for item in _param_findings(facts):
+            if item.code != code:
+                continue
+            if code == "UNKNOWN_EVENT" and item.name == "custom":
+                message = CUSTOM_MESSAGE
+            else:
+                prefix = f"{item.name}: " if item.name and code != "UNKNOWN_EVENT" else ""
+                message = f"{prefix}{facts.text(item.message)}"
+                message = message[0].upper() + message[1:] if message else message
+                if not message.endswith((".", "?", ")")):
+                    message += "."
+            yield Hit(message, page=facts.url(item.page) or None, evidence=tuple(item.evidence))
+
+    run.__name__ = code.lower()
+    check(code)(run)
+
+
+for _code in PARAM_CODES:
+    _param_rule(_code)
+
+
+# -- duplicates -------------------------------------------------------------------------------
+
+
+def _signature(params: Any) -> str:
+    if isinstance(params, dict):
+        params = {k: v for k, v in params.items() if k not in VOLATILE}
+    return json.dumps(params, sort_keys=True, default=str)
+
+
+def _arrivals(facts: Facts) -> Counter[str]:
+    """How many times the calls show the page arriving at each URL (document loads and
+    single-page-app route changes)."""
+    arrivals: Counter[str] = Counter()
+    for doc in facts.documents:
+        previous = None
+        for call in doc.calls:
+            url = norm(call.page_url)
+            if url != previous:
+                arrivals[url] += 1
+            previous = url
+    return arrivals
+
+
+@check("DUPLICATE_EVENT")
+def duplicate_event(facts: Facts) -> Iterator[Hit]:
+    repeatable = set(facts.config.repeatable_events)
+    found: dict[tuple[str, str], tuple[int, list[str], bool]] = {}
+    arrivals = _arrivals(facts)
+    groups: dict[tuple[str, str, str, str], list[Any]] = {}
+    for item in facts.delivered:
+        event = item.event
+        if event.name in repeatable:
+            continue
+        key = (event.name, str(event.key), item.page, _signature(event.params))
+        groups.setdefault(key, []).append(item)
+    for (name, _, page, _), items in groups.items():
+        allowed = max(1, facts.loads_of(page), arrivals[page])
+        if len(items) > allowed:
+            found[(page, name)] = (len(items), [facts.show_delivered(i) for i in items[:3]], True)
+    for doc in facts.documents:
+        runs: dict[tuple[str, str, str], list[SpdtCall]] = {}
+        run_index = 0
+        previous = None
+        for call in doc.event_calls:
+            url = norm(call.page_url)
+            if url != previous:
+                run_index += 1
+            previous = url
+            if call.command in repeatable:
+                continue
+            args = _signature([decode_arg(a) for a in call.args])
+            runs.setdefault((f"{run_index}|{url}", str(call.command), args), []).append(call)
+        for (run, name, _), calls in runs.items():
+            page = run.split("|", 1)[1]
+            if len(calls) > 1 and (page, name) not in found:
+                found[(page, name)] = (len(calls), [facts.call(c) for c in calls[:3]], False)
+    for (page, name), (count, evidence, from_ingest) in found.items():
+        message = f"{name} is sent {count} times for one page view of {facts.url(page)}"
+        manual = sum(
+            1 for c in facts.timeline.calls if c.command == name and norm(c.page_url) == page
+        )
+        if name == "view" and from_ingest and manual < count:
+            message += (
+                ": the pixel reports history (single-page-app) navigation itself, and the site "
+                "also calls spdt('view') on the route change"
+            )
+        yield Hit(message + ".", page=facts.url(page), evidence=tuple(evidence))
+
+
+# -- expectations, delivery, consent ----------------------------------------------------------
+
+
+def _fired(facts: Facts) -> set[str]:
+    names = {str(c.command) for c in facts.timeline.calls if not c.threw}
+    return names | {d.event.name for d in facts.delivered}
+
+
+def _expected_name(message: str) -> str | None:
+    words = message.split()
+    if len(words) >= 2 and words[0].lower() == "expected":
+        return words[1].strip(",;:")
+    return None
+
+
+@check("EVENT_NOT_FIRED")
+def event_not_fired(facts: Facts) -> Iterator[Hit]:
+    fired = _fired(facts)
+    unmet = facts.timeline.unmet_expectations
+    expected = list(dict.fromkeys(facts.timeline.expected_events))
+    for message in unmet:
+        name = _expected_name(message)
+        if name and name not in expected:
+            expected.append(name)
+    seen = sorted(fired - {"conf"})
+    for name in expected:
+        if name in fired:
+            continue
+        evidence = [facts.text(m) for m in unmet if _expected_name(m) == name]
+        threw = [c for c in facts.timeline.calls if c.command == name and c.threw]
+        evidence += [facts.call(c) for c in threw[:2]]
+        evidence.append(f"events seen: {', '.join(seen) if seen else 'none'}")
+        yield Hit(
+            f"The flow expected a {name} event, but it never fired.", evidence=tuple(evidence)
+        )
+
+
+@check("EVENT_NOT_DELIVERED")
+def event_not_delivered(facts: Facts) -> Iterator[Hit]:
+    known = set(KNOWN_EVENTS) - {"conf", "alias"}
+    delivered: Counter[tuple[str, str]] = Counter((d.event.name, d.page) for d in facts.delivered)
+    loaded_pages = {norm(p.url): script_loaded(facts, p)[0] for p in facts.pages}
+    for doc in facts.documents:
+        if not doc.conf_calls or not loaded_pages.get(doc.url, True):
+            continue  # MISSING_CONF or SCRIPT_NOT_LOADED is the cause; reported there
+        called: dict[tuple[str, str], list[SpdtCall]] = {}
+        for call in doc.event_calls:
+            if call.command in known:
+                called.setdefault((str(call.command), norm(call.page_url)), []).append(call)
+        for (name, page), calls in called.items():
+            missing = len(calls) - delivered[(name, page)]
+            if missing <= 0:
+                delivered[(name, page)] -= len(calls)
+                continue
+            delivered[(name, page)] = 0
+            evidence = [facts.call(c) for c in calls[:2]]
+            evidence += _delivery_failures(facts, page)
+            yield Hit(
+                f"spdt('{name}') was called {len(calls)} time(s) on {facts.url(page)} but "
+                f"{len(calls) - missing} {name} event(s) reached {facts.config.ingest_hosts[0]}.",
+                page=facts.url(page),
+                evidence=tuple(evidence),
+            )
+
+
+def _delivery_failures(facts: Facts, page: str) -> list[str]:
+    out = [
+        facts.network(n)
+        for n in facts.timeline.network
+        if facts.is_ingest(n.url) and (n.failure or (n.status or 0) >= 400)
+    ]
+    out += [
+        f"CSP violation ({v.disposition}): {v.directive} blocked {facts.url(v.blocked_uri)}"
+        for v in facts.timeline.violations
+        if facts.is_ingest(v.blocked_uri) and v.disposition == "enforce"
+    ]
+    out += [
+        facts.record(r)
+        for r in facts.timeline.records
+        if r.kind == "ingest" and r.status >= 400 and norm(r.page) in (page, "")
+    ]
+    if not out:
+        out.append(f"no ingest request to {facts.config.ingest_url} was seen for this page")
+    return out[:5]
+
+
+@check("PIXEL_BEFORE_CONSENT")
+def pixel_before_consent(facts: Facts) -> Iterator[Hit]:
+    mark = facts.timeline.consent_after_record
+    if mark is None:
+        return
+    kinds = {"script", "ingest", "image", "noscript", "preflight"}
+    early = [
+        r
+        for r in facts.timeline.records
+        if r.id <= mark and r.kind in kinds and r.host in SPOTIFY_HOSTS
+    ]
+    if not early:
+        return
+    page = next((r.page for r in early if r.page), None)
+    yield Hit(
+        f"{len(early)} request(s) reached Spotify's pixel hosts before the consent step.",
+        page=facts.url(page) or None,
+        evidence=tuple(facts.record(r) for r in early[:5]),
+    )

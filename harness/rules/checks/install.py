@@ -1,0 +1,276 @@
+"""Rules about installing the pixel: present, loaded, callable, once, configured with one key."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from harness.capture.timeline import PageLoad
+from harness.rules.facts import Facts, norm, show_key
+from harness.rules.model import Hit, check
+from mock_endpoint.validation import validate_pixel_event
+
+_SPDT_ERROR = re.compile(r"\bspdt\b")
+_NOT_CALLABLE = re.compile(r"spdt(?:\.\w+)? is not a function|is not a function.*spdt", re.I)
+
+GUIDE_STUB_MESSAGE = (
+    "The setup guide's base code defines spdt as an object ({_q, on, off, emit}), so "
+    "spdt('conf', …) throws “TypeError: spdt is not a function” and nothing is tracked."
+)
+
+
+@check("PIXEL_NOT_FOUND")
+def pixel_not_found(facts: Facts) -> Iterator[Hit]:
+    for page in facts.pages:
+        if facts.has_pixel(page):
+            continue
+        evidence = [
+            f"no inline base code, no <script src=…/{facts.config.script_file}> in the HTML"
+        ]
+        evidence.append(f"no request for {facts.config.script_file} from this page")
+        evidence.extend(
+            f"{e.message}" for e in facts.timeline.errors if norm(e.page_url) == norm(page.url)
+        )
+        yield Hit(
+            f"No Spotify pixel on {facts.url(page.url)}: no base code, no ping.min.js script "
+            "and no spdt calls.",
+            page=facts.url(page.url),
+            evidence=tuple(evidence[:4]),
+        )
+
+
+def script_loaded(facts: Facts, page: PageLoad) -> tuple[bool, list[str]]:
+    """Whether ping.min.js ran on the page, and the failures seen when it did not."""
+    requests = facts.script_requests(page)
+    ok = [r for r in requests if r.failure is None and r.status is not None and r.status < 400]
+    live = any(c.stub == "live" for c in facts.calls_on(page))
+    assigned = any(
+        a.generation >= 2 and norm(a.page_url) == norm(page.url)
+        for a in getattr(facts.timeline, "assignments", ())
+    )
+    evidence = [facts.network(r) for r in requests if r not in ok]
+    evidence.extend(
+        f"CSP violation ({v.disposition}): {v.directive} blocked {facts.url(v.blocked_uri)}"
+        for v in facts.timeline.violations
+        if norm(v.page_url) == norm(page.url)
+        and v.disposition == "enforce"
+        and facts.is_script(v.blocked_uri)
+    )
+    return bool(ok or live or assigned or facts.delivered_on(page)), evidence
+
+
+@check("SCRIPT_NOT_LOADED")
+def script_not_loaded(facts: Facts) -> Iterator[Hit]:
+    for page in facts.pages:
+        html = facts.html(page)
+        if not (html.base_codes or html.script_tags or facts.script_requests(page)):
+            continue
+        loaded, evidence = script_loaded(facts, page)
+        if loaded:
+            continue
+        if not evidence:
+            evidence = [f"no successful request for {facts.config.script_file} from this page"]
+        yield Hit(
+            f"The base code is on {facts.url(page.url)} but {facts.config.script_file} did not "
+            "load, so no event is sent.",
+            page=facts.url(page.url),
+            evidence=tuple(evidence),
+        )
+
+
+@check("BASE_CODE_BROKEN")
+def base_code_broken(facts: Facts) -> Iterator[Hit]:
+    for page in facts.pages:
+        html = facts.html(page)
+        url = norm(page.url)
+        guide = [s for s in html.inline if s.kind == "guide"]
+        object_stub = [
+            a
+            for a in getattr(facts.timeline, "assignments", ())
+            if norm(a.page_url) == url and a.type != "function"
+        ]
+        threw = [c for c in facts.calls_on(page) if c.threw]
+        errors = [
+            e.message
+            for e in facts.timeline.errors
+            if norm(e.page_url) == url and _SPDT_ERROR.search(e.message)
+        ]
+        has_base = bool(html.base_codes or html.script_tags or facts.calls_on(page))
+        if not (guide or object_stub or threw or (errors and has_base)):
+            continue
+        evidence = [f"inline base code: {s.snippet()}" for s in guide]
+        evidence += [
+            f"window.spdt assigned a {a.type} (keys {', '.join(a.keys) or 'none'})"
+            for a in object_stub
+        ]
+        evidence += [facts.call(c) for c in threw]
+        evidence += [f"uncaught error: {facts.text(m)}" for m in errors]
+        if guide or object_stub or any(_NOT_CALLABLE.search(m) for m in errors):
+            message = (
+                GUIDE_STUB_MESSAGE
+                if guide or object_stub
+                else (
+                    "spdt is not callable on this page, so spdt('conf', …) and every event throw "
+                    "and nothing is tracked."
+                )
+            )
+        else:
+            first_error = (threw[0].error if threw else None) or (errors[0] if errors else "")
+            message = f"The pixel code throws on this page: {facts.text(str(first_error))}."
+        yield Hit(message, page=facts.url(page.url), evidence=tuple(evidence))
+
+
+@check("DUPLICATE_BASE_CODE")
+def duplicate_base_code(facts: Facts) -> Iterator[Hit]:
+    for page in facts.pages:
+        html = facts.html(page)
+        loads = max(1, facts.loads_of(page.url))
+        requests = facts.script_requests(page)
+        per_doc_requests = len(requests) / loads
+        # Two copies of the official snippet load the script once (the spdt-capture guard) but
+        # conf and view twice: count conf calls with the same key per document too.
+        doubled_conf = max(
+            (
+                len(d.conf_calls)
+                for d in facts.documents_of(page)
+                if len({repr(c.args) for c in d.conf_calls}) == 1
+            ),
+            default=0,
+        )
+        copies = max(html.loaders, int(per_doc_requests), doubled_conf)
+        if copies < 2:
+            continue
+        evidence: list[str] = []
+        if html.loaders > 1:
+            evidence.append(
+                f"{html.loaders} copies in the HTML: "
+                f"{sum(1 for s in html.inline if s.loads_script)} inline base code(s), "
+                f"{len(html.script_tags)} <script src> tag(s)"
+            )
+        if per_doc_requests >= 2:
+            evidence.extend(facts.network(r) for r in requests[:3])
+        if doubled_conf >= 2:
+            doc = next(d for d in facts.documents_of(page) if len(d.conf_calls) == doubled_conf)
+            evidence.extend(facts.call(c) for c in doc.conf_calls[:3])
+        if html.tag_manager:
+            evidence.append("a tag manager container is on the page too")
+        yield Hit(
+            f"The pixel base code is installed {copies} times on {facts.url(page.url)}.",
+            page=facts.url(page.url),
+            evidence=tuple(evidence),
+        )
+
+
+@check("MISSING_CONF")
+def missing_conf(facts: Facts) -> Iterator[Hit]:
+    seen: set[str] = set()
+    for doc in facts.documents:
+        events = doc.event_calls
+        if not events or doc.conf_calls:
+            continue
+        seen.add(doc.url)
+        names = ", ".join(dict.fromkeys(str(c.command) for c in events))
+        yield Hit(
+            f"spdt events ({names}) are called on {facts.url(doc.url)} but spdt('conf', {{key}}) "
+            "never is: events without a pixel key are not attributed.",
+            page=facts.url(doc.url),
+            evidence=tuple(facts.call(c) for c in events[:4]),
+        )
+    for item in facts.delivered:
+        if item.event.key or item.page in seen:
+            continue
+        seen.add(item.page)
+        yield Hit(
+            f"Events reached the ingest host from {facts.url(item.page)} without a pixel key "
+            "(no pid).",
+            page=facts.url(item.page),
+            evidence=(facts.show_delivered(item),),
+        )
+
+
+@check("EVENT_BEFORE_CONF")
+def event_before_conf(facts: Facts) -> Iterator[Hit]:
+    for doc in facts.documents:
+        first_conf = next((i for i, c in enumerate(doc.calls) if c.command == "conf"), None)
+        if first_conf is None:
+            continue
+        early = [
+            c
+            for c in doc.calls[:first_conf]
+            if isinstance(c.command, str) and c.command != "conf" and not c.threw
+        ]
+        if not early:
+            continue
+        yield Hit(
+            f"spdt('{early[0].command}') is called before spdt('conf', …) on {facts.url(doc.url)}.",
+            page=facts.url(doc.url),
+            evidence=(*(facts.call(c) for c in early[:3]), facts.call(doc.calls[first_conf])),
+        )
+
+
+@check("MULTIPLE_PIXEL_KEYS")
+def multiple_pixel_keys(facts: Facts) -> Iterator[Hit]:
+    for page in facts.pages:
+        keys = facts.keys_on(page)
+        if len(keys) < 2:
+            continue
+        shown = ", ".join(show_key(k) for k in keys)
+        last = _last_conf_key(facts, page.url) or list(keys)[-1]
+        yield Hit(
+            f"{len(keys)} pixel keys are used on {facts.url(page.url)} ({shown}); conf is global "
+            f"and the last call wins, so events are attributed to {show_key(last)}.",
+            page=facts.url(page.url),
+            evidence=tuple(e for where in keys.values() for e in where[:2]),
+        )
+
+
+def _last_conf_key(facts: Facts, page_url: str) -> str | None:
+    key = None
+    for doc in facts.documents:
+        if doc.url != norm(page_url):
+            continue
+        for call in doc.conf_calls:
+            if call.args and isinstance(call.args[0], dict):
+                value = call.args[0].get("key")
+                key = value if isinstance(value, str) else key
+    return key
+
+
+@check("INVALID_PIXEL_KEY")
+def invalid_pixel_key(facts: Facts) -> Iterator[Hit]:
+    candidates: dict[tuple[str, str], list[str]] = {}
+    key: Any
+    for page in facts.pages:
+        for key, where in facts.keys_on(page).items():
+            candidates.setdefault((key, facts.url(page.url)), []).extend(where)
+        for image in facts.html(page).images:
+            if image.key is not None:
+                candidates.setdefault((image.key, facts.url(page.url)), []).append(
+                    f"image pixel: {facts.url(image.src)}"
+                )
+    for doc in facts.documents:
+        for call in doc.conf_calls:
+            arg = call.args[0] if call.args else None
+            key = arg.get("key") if isinstance(arg, dict) else None
+            if not isinstance(key, str):
+                candidates.setdefault(("", facts.url(doc.url)), []).append(facts.call(call))
+    for (key, shown_page), where in candidates.items():
+        if not key:
+            yield Hit(
+                "spdt('conf', …) is called without a string key.",
+                page=shown_page or None,
+                evidence=tuple(where[:4]),
+            )
+            continue
+        problems = [
+            f.message
+            for f in validate_pixel_event("conf", key or None, {})
+            if f.code == "INVALID_PIXEL_KEY"
+        ]
+        if problems:
+            yield Hit(
+                f"{problems[0][0].upper()}{problems[0][1:]}.",
+                page=shown_page or None,
+                evidence=tuple(where[:4]),
+            )

@@ -1,0 +1,70 @@
+"""Rules about the noscript image fallback and where the base code sits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from harness.rules.facts import Facts, host_of, show_key
+from harness.rules.model import Hit, check
+
+
+@check("NOSCRIPT_MISSING")
+def noscript_missing(facts: Facts) -> Iterator[Hit]:
+    pages = [
+        p for p in facts.pixel_pages() if facts.html(p).base_codes or facts.html(p).script_tags
+    ]
+    lacking = [p for p in pages if not facts.html(p).noscript_images]
+    if not lacking:
+        return
+    evidence = [f"no <noscript><img> of the pixel on {facts.url(p.url)}" for p in lacking[:3]]
+    run = facts.timeline.noscript
+    if facts.config.noscript_run is not False and run is not None:
+        hits = [r for r in run.records if r.kind in ("image", "noscript")]
+        if hits:
+            return  # the JavaScript-disabled run did reach an image pixel
+        evidence.append("JavaScript-disabled run: no request reached an image pixel host")
+    yield Hit(
+        "No noscript image fallback: visitors without JavaScript are not counted.",
+        page=facts.url(lacking[0].url),
+        evidence=tuple(evidence),
+    )
+
+
+@check("NOSCRIPT_KEY_MISMATCH")
+def noscript_key_mismatch(facts: Facts) -> Iterator[Hit]:
+    for page in facts.pages:
+        images = facts.html(page).noscript_images
+        keys = facts.keys_on(page)
+        if not images or not keys:
+            continue
+        for image in images:
+            if image.key is None or image.key in keys:
+                continue
+            yield Hit(
+                f"The noscript image uses key {show_key(image.key)} but the page confs "
+                f"{', '.join(show_key(k) for k in keys)}.",
+                page=facts.url(page.url),
+                evidence=(
+                    f"noscript image: {facts.url(image.src)}",
+                    *(w for where in keys.values() for w in where[:1]),
+                ),
+            )
+
+
+@check("BASE_CODE_NOT_IN_HEAD")
+def base_code_not_in_head(facts: Facts) -> Iterator[Hit]:
+    for page in facts.pages:
+        html = facts.html(page)
+        installs = list(html.base_codes)
+        tags = list(html.script_tags)
+        if not installs and not tags:
+            continue
+        if any(s.in_head for s in installs) or any(t.in_head for t in tags):
+            continue
+        shown = installs[0].snippet(60) if installs else f"<script src={tags[0].src}>"
+        yield Hit(
+            f"The base code on {facts.url(page.url)} is in the body, not in <head>: events "
+            "called earlier in the page find no spdt.",
+            page=facts.url(page.url),
+            evidence=(f"in <body>: {shown}", f"host {host_of(page.url)}"),
+        )

@@ -1,0 +1,335 @@
+"""Facts every rule reads, computed once per timeline: pages, documents, events, policies.
+
+Also the redaction and formatting helpers that keep evidence short and free of raw identifiers
+(facts §9): click ids, device ids, emails and phone numbers are shown as their first 4 characters
+and an ellipsis.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from harness.capture.timeline import NetworkEvent, PageLoad, SpdtCall, Timeline
+from harness.csp import Policy, page_policies
+from harness.rules.html import HtmlFacts, analyse, is_script_url
+from harness.rules.model import RuleConfig
+from mock_endpoint.records import PixelEvent, Record
+
+SENSITIVE_PARAMS = frozenset(
+    {
+        "email",
+        "em",
+        "phone",
+        "phone_number",
+        "ph",
+        "id",
+        "external_id",
+        "hashed_email",
+        "hashed_emails",
+        "hashed_phone_number",
+        "device_id",
+        "uid",
+        "click_id",
+        "spclid",
+        "sp_click_id",
+    }
+)
+NON_EVENTS = frozenset({"conf", "alias"})
+
+
+def redact(value: Any, keep: int = 4) -> str:
+    text = str(value)
+    return text if len(text) <= keep else text[:keep] + "…"
+
+
+def show_key(key: Any) -> str:
+    """A pixel key shortened to tell keys apart: ``0123ab…cdef``; placeholders stay whole."""
+    if not isinstance(key, str):
+        return repr(key)
+    if len(key) == 32 and all(c in "0123456789abcdefABCDEF" for c in key):
+        return f"{key[:6]}…{key[-4:]}"
+    return repr(key if len(key) <= 40 else key[:39] + "…")
+
+
+def norm(url: str | None) -> str:
+    """A URL without its fragment, for matching a call, an event and a page."""
+    if not url:
+        return ""
+    return str(url).split("#", 1)[0]
+
+
+def host_of(url: str | None) -> str:
+    try:
+        return (urlsplit(str(url or "")).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def decode_arg(value: Any) -> Any:
+    """Undo the capture's JSON-clone markers: ``{__undefined__: true}`` → ``"undefined"``
+    (an unfilled variable), ``{__nonfinite__: "NaN"}`` → ``nan``."""
+    if isinstance(value, dict):
+        if value.get("__undefined__") is True and len(value) == 1:
+            return "undefined"
+        if "__nonfinite__" in value and len(value) == 1:
+            try:
+                return float(str(value["__nonfinite__"]))
+            except ValueError:
+                return math.nan
+        return {str(k): decode_arg(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode_arg(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """The calls one document made (the capture's seq restarts with each document)."""
+
+    index: int
+    url: str  # the page URL of its first call
+    calls: tuple[SpdtCall, ...]
+
+    @property
+    def conf_calls(self) -> tuple[SpdtCall, ...]:
+        return tuple(c for c in self.calls if c.command == "conf")
+
+    @property
+    def event_calls(self) -> tuple[SpdtCall, ...]:
+        return tuple(
+            c
+            for c in self.calls
+            if not c.threw and isinstance(c.command, str) and c.command not in NON_EVENTS
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    record: Record
+    event: PixelEvent
+
+    @property
+    def page(self) -> str:
+        return norm(self.event.url or self.record.page)
+
+
+class Facts:
+    """The timeline plus everything rules compute from it more than once."""
+
+    def __init__(self, timeline: Timeline, config: RuleConfig) -> None:
+        self.timeline = timeline
+        self.config = config
+        self.memo: dict[str, Any] = {}  # results several rules share, computed by the first
+
+    # -- redaction and formatting ---------------------------------------------------------
+    @cached_property
+    def secrets(self) -> tuple[str, ...]:
+        values: set[str] = set()
+        landing = self.timeline.landing
+        if landing is not None and landing.click_id:
+            values.add(landing.click_id)
+        for _, event in self.ingest_events_raw:
+            for value in (event.click_id, event.device_id):
+                if value:
+                    values.add(value)
+        return tuple(sorted((v for v in values if len(v) > 4), key=len, reverse=True))
+
+    def url(self, url: str | None) -> str:
+        """A URL for display: click id parameters shortened."""
+        if not url:
+            return ""
+        text = str(url)
+        if not self.config.redact:
+            return text
+        try:
+            parts = urlsplit(text)
+            pairs = parse_qsl(parts.query, keep_blank_values=True)
+        except ValueError:
+            return self.text(text)
+        params = {p.lower() for p in self.config.click_id_params}
+        if any(k.lower() in params for k, _ in pairs):
+            query = urlencode(
+                [(k, redact(v) if k.lower() in params else v) for k, v in pairs], safe="…"
+            )
+            text = urlunsplit(parts._replace(query=query))
+        return self.text(text)
+
+    def text(self, value: str) -> str:
+        if not self.config.redact:
+            return value
+        for secret in self.secrets:
+            value = value.replace(secret, redact(secret))
+        return value
+
+    def params(self, value: Any) -> str:
+        """Parameters as compact JSON, sensitive fields redacted, at most 160 characters."""
+        text = json.dumps(self._redact_params(value), ensure_ascii=False, default=str)
+        text = self.text(text)
+        return text if len(text) <= 160 else text[:159] + "…"
+
+    def _redact_params(self, value: Any) -> Any:
+        if not self.config.redact:
+            return value
+        if isinstance(value, dict):
+            return {
+                k: (
+                    redact(v)
+                    if str(k).lower() in SENSITIVE_PARAMS and isinstance(v, str | int)
+                    else self._redact_params(v)
+                )
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [self._redact_params(v) for v in value]
+        return value
+
+    def call(self, call: SpdtCall) -> str:
+        """``spdt('purchase', {"value": "79,99"}) on https://shop.test/checkout``."""
+        args = ", ".join(self.params(decode_arg(a)) for a in call.args)
+        command = repr(call.command) if isinstance(call.command, str) else self.params(call.command)
+        shown = f"spdt({command}{', ' + args if args else ''})"
+        if call.threw:
+            shown += f" threw {call.error or 'an error'}"
+        return f"{shown} on {self.url(call.page_url)}"
+
+    def record(self, record: Record) -> str:
+        return f"{record.method} {record.host}{record.path} → {record.status} (record #{record.id})"
+
+    def show_delivered(self, item: Delivered) -> str:
+        event = item.event
+        params = self.params(event.params) if event.params else "{}"
+        return (
+            f"ingest record #{item.record.id}: {event.name} pid={show_key(event.key)} "
+            f"{params} url={self.url(event.url)}"
+        )
+
+    def network(self, event: NetworkEvent) -> str:
+        outcome = event.failure or (f"{event.status}" if event.status is not None else "pending")
+        return f"{event.method} {self.url(event.url)} → {outcome} (from {self.url(event.page_url)})"
+
+    # -- pages and documents ---------------------------------------------------------------
+    @cached_property
+    def pages(self) -> tuple[PageLoad, ...]:
+        """HTML documents worth auditing: not error pages, not non-HTML responses."""
+        out: list[PageLoad] = []
+        for page in self.timeline.pages:
+            if page.status is not None and page.status >= 400:
+                continue
+            kind = page.headers.get("content-type", "text/html").lower()
+            if "html" not in kind:
+                continue
+            out.append(page)
+        return tuple(out)
+
+    def html(self, page: PageLoad) -> HtmlFacts:
+        c = self.config
+        return analyse(page.html, page.url, c.script_hosts, c.script_file, c.image_hosts)
+
+    def policies(self, page: PageLoad) -> tuple[Policy, ...]:
+        return page_policies(page.headers, page.html)
+
+    @cached_property
+    def documents(self) -> tuple[Document, ...]:
+        docs: list[list[SpdtCall]] = []
+        last_seq: int | None = None
+        for call in self.timeline.calls:
+            if last_seq is None or call.seq <= last_seq:
+                docs.append([])
+            docs[-1].append(call)
+            last_seq = call.seq
+        return tuple(Document(i, norm(d[0].page_url), tuple(d)) for i, d in enumerate(docs))
+
+    def documents_of(self, page: PageLoad) -> tuple[Document, ...]:
+        url = norm(page.url)
+        return tuple(d for d in self.documents if d.url == url)
+
+    def calls_on(self, page: PageLoad) -> tuple[SpdtCall, ...]:
+        """Calls of the documents that started at this page's URL (SPA routes included)."""
+        return tuple(c for d in self.documents_of(page) for c in d.calls)
+
+    # -- network ---------------------------------------------------------------------------
+    @cached_property
+    def ingest_events_raw(self) -> tuple[tuple[Record, PixelEvent], ...]:
+        return tuple(
+            (r, e)
+            for r in self.timeline.records
+            if r.kind == "ingest" and r.host in self.config.ingest_hosts
+            for e in r.events
+        )
+
+    @cached_property
+    def delivered(self) -> tuple[Delivered, ...]:
+        """Ingest events the mock accepted (status < 400), in arrival order."""
+        return tuple(Delivered(r, e) for r, e in self.ingest_events_raw if r.status < 400)
+
+    def delivered_on(self, page: PageLoad) -> tuple[Delivered, ...]:
+        url = norm(page.url)
+        return tuple(d for d in self.delivered if d.page == url)
+
+    def is_script(self, url: str) -> bool:
+        return is_script_url(url, self.config.script_hosts, self.config.script_file)
+
+    def is_ingest(self, url: str) -> bool:
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return False
+        return (parts.hostname or "").lower() in self.config.ingest_hosts
+
+    def network_from(self, page: PageLoad) -> tuple[NetworkEvent, ...]:
+        url = norm(page.url)
+        return tuple(n for n in self.timeline.network if norm(n.page_url) == url)
+
+    def script_requests(self, page: PageLoad) -> tuple[NetworkEvent, ...]:
+        return tuple(n for n in self.network_from(page) if self.is_script(n.url))
+
+    def loads_of(self, url: str) -> int:
+        return sum(1 for p in self.timeline.pages if norm(p.url) == norm(url))
+
+    def has_pixel(self, page: PageLoad) -> bool:
+        """Any sign of the pixel on the page: markup, a script request, calls, events."""
+        return bool(
+            self.html(page).has_pixel
+            or self.script_requests(page)
+            or self.calls_on(page)
+            or self.delivered_on(page)
+            or any(
+                norm(a.page_url) == norm(page.url)
+                for a in getattr(self.timeline, "assignments", ())
+            )
+        )
+
+    def pixel_pages(self) -> tuple[PageLoad, ...]:
+        return tuple(p for p in self.pages if self.has_pixel(p))
+
+    def keys_on(self, page: PageLoad) -> dict[str, list[str]]:
+        """Every pixel key used on a page, with where it was seen."""
+        keys: dict[str, list[str]] = {}
+        for call in self.calls_on(page):
+            if call.command == "conf" and call.args and isinstance(call.args[0], dict):
+                key = call.args[0].get("key")
+                if isinstance(key, str):
+                    keys.setdefault(key, []).append(self.call(call))
+        for item in self.delivered_on(page):
+            if isinstance(item.event.key, str) and item.event.key:
+                keys.setdefault(item.event.key, []).append(self.show_delivered(item))
+        for key in self.html(page).conf_keys:
+            keys.setdefault(key, []).append(f"inline base code: spdt('conf', {{key: {key!r}}})")
+        return keys
+
+
+def first(items: Iterable[Any]) -> Any:
+    return next(iter(items), None)
+
+
+def params_of(call: SpdtCall) -> Mapping[str, Any]:
+    if call.args and isinstance(call.args[0], dict):
+        decoded = decode_arg(call.args[0])
+        return decoded if isinstance(decoded, dict) else {}
+    return {}

@@ -1,0 +1,189 @@
+"""The auditor's value types and its registry: findings, configuration, rules.
+
+A rule is one small check function registered with :func:`check` under a code from the one
+table in :mod:`harness.rules.table` (code, severity, title, fix, source). The check receives the
+precomputed :class:`~harness.rules.facts.Facts` of a timeline and yields :class:`Hit` values;
+:func:`evaluate` turns hits into sorted, deduplicated :class:`AuditFinding` values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from mock_endpoint.hosts import IMAGE_HOST, INGEST_HOST, SCRIPT_HOST
+
+if TYPE_CHECKING:
+    from harness.capture.timeline import Timeline
+    from harness.rules.facts import Facts
+
+Severity = Literal["error", "warning", "info"]
+SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFinding:
+    """One problem the auditor found, with the evidence that proves it and how to fix it."""
+
+    code: str
+    severity: Severity
+    message: str
+    fix: str
+    page: str | None = None
+    evidence: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "fix": self.fix,
+            "page": self.page,
+            "evidence": list(self.evidence),
+        }
+
+    def sort_key(self) -> tuple[int, str, str, str]:
+        return (SEVERITY_ORDER.get(self.severity, 9), self.code, self.page or "", self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleConfig:
+    """What the auditor assumes about the pixel and the site (defaults: facts sections 4-6)."""
+
+    # Query parameters carrying the click id (Spotify: spclid; the setup guide: sp_click_id).
+    click_id_params: tuple[str, ...] = ("spclid", "sp_click_id")
+    # Where a persisted click id counts: any of "cookie", "local", "session".
+    click_id_storage: tuple[str, ...] = ("cookie", "local", "session")
+    # Names the click id must be stored under (cookie names or storage keys); empty = any name.
+    click_id_names: tuple[str, ...] = ()
+    # Hosts that serve ping.min.js (the live host and the byte-identical legacy Podsights CDN).
+    script_hosts: tuple[str, ...] = (SCRIPT_HOST, "cdn.pdst.fm")
+    script_file: str = "ping.min.js"
+    ingest_hosts: tuple[str, ...] = (INGEST_HOST,)
+    ingest_path: str = "/v1/ingest"
+    # Image pixel hosts: Spotify's documented image pixel and the guide's /pixel endpoint.
+    image_hosts: tuple[str, ...] = (IMAGE_HOST, SCRIPT_HOST)
+    # Whether a JavaScript-disabled run was made; None: true when the timeline has one.
+    noscript_run: bool | None = None
+    # Hosts where conversions happen; empty: the hosts of pages that sent conversion events.
+    conversion_hosts: tuple[str, ...] = ()
+    # Events that are conversions (for the click id cookie scope).
+    conversion_events: tuple[str, ...] = (
+        "purchase",
+        "lead",
+        "signup",
+        "checkout",
+        "addtocart",
+        *(f"custom_event_{i}" for i in range(1, 6)),
+    )
+    # Events a user may legitimately send twice with identical parameters in one page view.
+    repeatable_events: tuple[str, ...] = ("addtocart",)
+    # Shorten click ids, device ids, emails and tokens in messages and evidence (facts §9).
+    redact: bool = True
+    # Codes not to report.
+    disabled: frozenset[str] = frozenset()
+
+    @property
+    def script_url(self) -> str:
+        return f"https://{self.script_hosts[0]}/{self.script_file}"
+
+    @property
+    def ingest_url(self) -> str:
+        return f"https://{self.ingest_hosts[0]}{self.ingest_path}"
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a check yields: the rule adds its code, severity and (unless overridden) fix."""
+
+    message: str
+    page: str | None = None
+    evidence: tuple[str, ...] = ()
+    fix: str | None = None
+
+
+Check = Callable[["Facts"], Iterable[Hit]]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    code: str
+    severity: Severity
+    title: str
+    fix: str
+    source: str  # "live pixel", "guide", "Spotify's advice", "flow"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    severity: Severity
+    title: str
+    fix: str
+    source: str
+    check: Check = field(repr=False)
+
+    def run(self, facts: Facts) -> list[AuditFinding]:
+        return [
+            AuditFinding(
+                code=self.code,
+                severity=self.severity,
+                message=hit.message,
+                fix=hit.fix or self.fix,
+                page=hit.page,
+                evidence=tuple(dict.fromkeys(hit.evidence))[:12],
+            )
+            for hit in self.check(facts)
+        ]
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "title": self.title,
+            "fix": self.fix,
+            "source": self.source,
+        }
+
+
+_CHECKS: dict[str, Check] = {}
+
+
+def check(code: str) -> Callable[[Check], Check]:
+    """Register the decorated function as the check of ``code`` (a code of the table)."""
+
+    def register(fn: Check) -> Check:
+        if code in _CHECKS:
+            raise ValueError(f"rule {code} has two checks")
+        _CHECKS[code] = fn
+        return fn
+
+    return register
+
+
+def build_rules(specs: Iterable[RuleSpec]) -> dict[str, Rule]:
+    rules: dict[str, Rule] = {}
+    for spec in specs:
+        fn = _CHECKS.get(spec.code)
+        if fn is None:
+            raise RuntimeError(f"rule {spec.code} is in the table but has no check")
+        rules[spec.code] = Rule(spec.code, spec.severity, spec.title, spec.fix, spec.source, fn)
+    missing = set(_CHECKS) - set(rules)
+    if missing:
+        raise RuntimeError(f"checks without a table entry: {', '.join(sorted(missing))}")
+    return rules
+
+
+def run_rules(rules: Iterable[Rule], timeline: Timeline, config: RuleConfig) -> list[AuditFinding]:
+    from harness.rules.facts import Facts
+
+    facts = Facts(timeline, config)
+    findings: dict[tuple[Any, ...], AuditFinding] = {}
+    for rule in rules:
+        if rule.code in config.disabled:
+            continue
+        for finding in rule.run(facts):
+            key = (finding.code, finding.page, finding.message)
+            findings.setdefault(key, finding)
+    return sorted(findings.values(), key=AuditFinding.sort_key)
