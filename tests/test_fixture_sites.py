@@ -1,0 +1,285 @@
+"""The fixture-site catalogue without a browser: it loads, every page renders, the server answers
+(redirects, headers, 404s) and mistakes in the catalogue are reported clearly."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import ssl
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from importlib import resources
+from typing import Any
+
+import pytest
+import yaml
+
+from fixture_sites.catalogue import (
+    KNOWN_FINDING_CODES,
+    Scenario,
+    load_catalogue,
+    parse_catalogue,
+    parse_catalogue_text,
+    scenario,
+    site_hosts,
+)
+from fixture_sites.render import render_container, render_index, render_page
+from fixture_sites.server import FixtureServer
+from harness.errors import FixtureSiteError
+
+CATALOGUE = load_catalogue()
+SCENARIOS = list(CATALOGUE.values())
+
+
+def _raw() -> dict[str, Any]:
+    text = resources.files("fixture_sites").joinpath("catalogue.yaml").read_text("utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def _with_scenario(**fields: Any) -> dict[str, Any]:
+    data = _raw()
+    data["scenarios"] = [{"name": "x", "site": "shop", "summary": "s", "findings": [], **fields}]
+    return data
+
+
+def _uses_tag_manager(s: Scenario, page: str) -> bool:
+    v = s.vars_for(page)
+    return bool(v["loader"] != "inline" or v["tag_manager_copy"])
+
+
+# -- the catalogue ------------------------------------------------------------------------
+def test_catalogue_has_at_least_32_scenarios_on_three_sites() -> None:
+    assert len(CATALOGUE) >= 32
+    assert {s.site.name for s in SCENARIOS} == {"shop", "saas", "podcast"}
+
+
+def test_every_finding_code_is_triggered_and_guarded() -> None:
+    found = Counter(code for s in SCENARIOS for code in s.findings)
+    guarded = Counter(code for s in SCENARIOS for code in s.must_not)
+    assert sorted(KNOWN_FINDING_CODES - set(found)) == []
+    assert sorted(KNOWN_FINDING_CODES - set(guarded)) == []
+
+
+def test_every_scenario_explains_its_findings() -> None:
+    text = resources.files("fixture_sites").joinpath("catalogue.yaml").read_text("utf-8")
+    blocks = re.split(r"\n  - name: ", text)[1:]
+    missing = [b.split("\n", 1)[0] for b in blocks if "\n    # why: " not in b]
+    assert len(blocks) == len(CATALOGUE)
+    assert missing == []
+
+
+def test_public_names_used_by_the_harness() -> None:
+    shop = scenario("shop-correct")
+    assert shop.page_url("landing") == "https://shop.test/shop-correct/landing"
+    assert re.fullmatch(r"[0-9a-f]{32}", shop.vars["key"])
+    assert shop.findings == frozenset()
+    assert shop.resolved_flow()[0] == {"land": "https://shop.test/shop-correct/landing"}
+    assert {"shop.test", "www.shop.test", "saas.test", "podcast.test"} <= set(site_hosts())
+
+
+def test_resolved_flow_resolves_redirect_sources() -> None:
+    s = scenario("redirect-drops-query")
+    assert s.resolved_flow()[0] == {"land": "https://shop.test/redirect-drops-query/go"}
+    assert s.entry_url == "https://shop.test/redirect-drops-query/go"
+    assert "go" in s.pages
+
+
+def test_null_event_parameters_are_left_out() -> None:
+    html = render_page(scenario("purchase-without-order-id"), "thanks")
+    (call,) = re.findall(r'spdt\("purchase", (\{.*\})\);', html)
+    assert "order_id" not in call
+    assert "event_id" not in call
+    assert '"value": 79.99' in call
+
+
+@pytest.mark.parametrize("s", SCENARIOS, ids=lambda s: s.name)
+def test_every_page_renders(s: Scenario) -> None:
+    for page in s.site.pages:
+        html = render_page(s, page)
+        assert html.startswith("<!doctype html>")
+        assert f"scenario <code>{s.name}</code>" in html
+        if _uses_tag_manager(s, page):
+            assert "ping.min.js" in render_container(s, page)
+
+
+def test_guide_base_code_is_the_guides_verbatim() -> None:
+    html = render_page(scenario("guide-base-code"), "landing")
+    assert "w.SpotifyAdsTag = n; w[n] = w[n] || {" in html
+    assert (
+        "})(window, document, 'script', 'https://pixel.byspotify.com/ping.min.js', 'spdt');" in html
+    )
+    assert "spdt('conf', { key: \"5c3f8a2b9d1e4f60a7b8c9d0e1f2a3b4\" });" in html
+
+
+def test_javascript_values_are_json_and_html_is_escaped() -> None:
+    data = _with_scenario(
+        summary="<script>alert('summary')</script>",
+        vars={"key": "</script><script>alert(1)</script>"},
+    )
+    (s,) = parse_catalogue(data).values()
+    html = render_page(s, "landing")
+    assert "</script><script>alert(1)" not in html
+    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in html
+    index = render_index([s])
+    assert "<script>alert('summary')" not in index
+    assert "&lt;script&gt;alert(&#39;summary&#39;)&lt;/script&gt;" in index
+
+
+def test_index_lists_every_scenario_with_its_findings() -> None:
+    index = render_index(SCENARIOS)
+    for s in SCENARIOS:
+        assert f'href="{s.entry_url}"' in index
+    assert "<code>BASE_CODE_BROKEN</code>" in index
+
+
+# -- catalogue mistakes -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"colour": "red"}, "scenario x: unknown keys ['colour']; allowed: "),
+        ({"findings": ["NO_SUCH_CODE"]}, "scenario x: unknown finding codes in findings: "),
+        ({"must_not": ["PIXEL_NOT_FOND"]}, "scenario x: unknown finding codes in must_not: "),
+        ({"site": "bakery"}, "scenario x: unknown site 'bakery'; sites: podcast, saas, shop"),
+        ({"vars": {"noscrip": False}}, "scenario x, vars: unknown template variables ['noscrip']"),
+        ({"page_vars": {"cart": {}}}, "scenario x, page_vars: unknown page 'cart'; pages: "),
+        ({"flow": "checkout_fast"}, "scenario x: unknown flow 'checkout_fast'; site shop has "),
+        ({"flow": [{"jump": "#a"}]}, "scenario x, flow: journey step 1: unknown step 'jump'"),
+        ({"redirects": {"go": {"to": "home"}}}, "scenario x, redirect go: 'to' must be one of "),
+        ({"redirects": {"go": {"to": "landing", "status": 200}}}, "'status' must be one of"),
+        (
+            {"findings": ["MISSING_CONF"], "must_not": ["MISSING_CONF"]},
+            "scenario x: ['MISSING_CONF'] in both findings and must_not",
+        ),
+    ],
+)
+def test_catalogue_mistakes_are_named(fields: dict[str, Any], message: str) -> None:
+    with pytest.raises(FixtureSiteError) as error:
+        parse_catalogue(_with_scenario(**fields))
+    assert message in str(error.value)
+
+
+def test_duplicate_scenario_names_are_refused() -> None:
+    data = _raw()
+    data["scenarios"].append(dict(data["scenarios"][0]))
+    with pytest.raises(FixtureSiteError, match=r"^scenario shop-correct: defined twice$"):
+        parse_catalogue(data)
+
+
+def test_missing_findings_and_bad_yaml_are_refused() -> None:
+    data = _with_scenario()
+    del data["scenarios"][0]["findings"]
+    with pytest.raises(FixtureSiteError, match="'findings' is required"):
+        parse_catalogue(data)
+    with pytest.raises(FixtureSiteError, match="catalogue: not valid YAML"):
+        parse_catalogue_text("sites: [")
+    with pytest.raises(FixtureSiteError, match="unknown scenario 'nope'"):
+        scenario("nope")
+
+
+# -- the server over real HTTPS -----------------------------------------------------------
+@pytest.fixture(scope="module")
+def sites() -> Iterator[FixtureServer]:
+    with FixtureServer() as server:
+        yield server
+
+
+def _get(server: FixtureServer, host: str, path: str) -> tuple[int, dict[str, str], str]:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # loopback only; the browser tests check the real chain
+    conn = http.client.HTTPSConnection("127.0.0.1", server.port, context=context, timeout=10)
+    try:
+        conn.request("GET", path, headers={"Host": host})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read().decode()
+    finally:
+        conn.close()
+
+
+def test_server_redirects_keep_or_drop_the_query(sites: FixtureServer) -> None:
+    status, headers, _ = _get(sites, "shop.test", "/redirect-drops-query/go?spclid=abc")
+    assert (status, headers["Location"]) == (302, "https://shop.test/redirect-drops-query/landing")
+    status, headers, _ = _get(sites, "shop.test", "/redirect-keeps-query/go?spclid=abc&x=1")
+    assert status == 301
+    assert headers["Location"] == "https://shop.test/redirect-keeps-query/landing?spclid=abc&x=1"
+    status, headers, _ = _get(sites, "shop.test", "/apex-to-www-correct/landing?spclid=abc")
+    assert headers["Location"] == "https://www.shop.test/apex-to-www-correct/landing?spclid=abc"
+    status, _, body = _get(sites, "www.shop.test", "/apex-to-www-correct/landing?spclid=abc")
+    assert status == 200
+    assert "Spring sale" in body
+    status, _, body = _get(sites, "podcast.test", "/js-redirect-drops-query/listen?spclid=abc")
+    assert status == 200
+    assert 'location.replace("https://podcast.test/js-redirect-drops-query/episode");' in body
+
+
+def test_server_sends_scenario_and_page_headers(sites: FixtureServer) -> None:
+    _, headers, _ = _get(sites, "saas.test", "/guide-csp/landing")
+    assert "connect-src 'self' pixel.byspotify.com" in headers["Content-Security-Policy"]
+    _, headers, _ = _get(sites, "shop.test", "/csp-report-only/landing")
+    assert "Content-Security-Policy" not in headers
+    assert headers["Content-Security-Policy-Report-Only"].startswith("script-src 'self'")
+    _, headers, _ = _get(sites, "shop.test", "/csp-checkout-only/product")
+    assert "Content-Security-Policy" not in headers
+    _, headers, _ = _get(sites, "shop.test", "/csp-checkout-only/checkout")
+    assert headers["Content-Security-Policy"] == "connect-src 'self'"
+
+
+def test_server_serves_the_tag_manager_container(sites: FixtureServer) -> None:
+    status, headers, body = _get(sites, "shop.test", "/tag-manager-dom-ready/landing/container.js")
+    assert status == 200
+    assert headers["Content-Type"].startswith("application/javascript")
+    assert "ping.min.js" in body
+    status, _, _ = _get(sites, "shop.test", "/shop-correct/landing/container.js")
+    assert status == 404
+
+
+@pytest.mark.parametrize(
+    ("host", "path", "text"),
+    [
+        ("shop.test", "/no-such-scenario/landing", "no scenario &#39;no-such-scenario&#39;"),
+        ("shop.test", "/shop-correct/cart", "scenario shop-correct has no page &#39;cart&#39;"),
+        ("saas.test", "/shop-correct/landing", "scenario shop-correct is served on shop.test"),
+        ("shop.test", "/%3Cimg%20src=x%3E/landing", "no scenario &#39;&lt;img src=x&gt;&#39;"),
+        ("shop.test", "/%3Cscript%3Ealert(1)%3C/script%3E/x", "nothing at /&lt;script&gt;alert"),
+        ("shop.test", "/a/b/c/d", "nothing at /a/b/c/d"),
+        ("elsewhere.test", "/", "this server serves the fixture sites"),
+    ],
+)
+def test_server_answers_404_pages_for_bad_paths(
+    sites: FixtureServer, host: str, path: str, text: str
+) -> None:
+    status, headers, body = _get(sites, host, path)
+    assert status == 404
+    assert headers["Content-Type"].startswith("text/html")
+    assert text in body
+    assert "<script>alert" not in body
+    assert "<img src=x>" not in body
+
+
+@pytest.mark.parametrize("host", ["shop.test", "www.saas.test", "podcast.test"])
+def test_server_index_on_every_site_host(sites: FixtureServer, host: str) -> None:
+    status, _, body = _get(sites, host, "/")
+    assert status == 200
+    assert body.count("<tr id=") == len(CATALOGUE)
+
+
+# -- the CLI ------------------------------------------------------------------------------
+def test_sites_list_prints_one_scenario_a_line(cli_env: dict[str, str]) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "harness.cli.main", "sites", "--list"],
+        capture_output=True,
+        text=True,
+        env=cli_env,
+        check=True,
+        timeout=60,
+    ).stdout
+    lines = out.splitlines()
+    assert len(lines) >= 32
+    assert len(lines) == len(CATALOGUE)
+    rows = {line.split("\t")[0]: line.split("\t") for line in lines}
+    assert all(len(r) == 4 for r in rows.values())
+    assert rows["shop-correct"][1:3] == ["shop", "-"]
+    assert rows["csp-blocks-connect"][2] == "CSP_BLOCKS_EVENTS,EVENT_NOT_DELIVERED"
