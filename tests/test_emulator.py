@@ -300,6 +300,27 @@ def test_device_cookie_attributes_and_reuse(spdt_harness: Harness) -> None:
             assert len(view.device_id) == 32
 
 
+@pytest.mark.parametrize(
+    ("config", "shared"),
+    [("", False), ("window.__spdtEmulatorConfig = {cookieDomain: 'auto'};", True)],
+)
+def test_cookie_domain_decides_whether_www_sees_the_apex_ids(
+    ctx: PixelContext, config: str, shared: bool
+) -> None:
+    conf = f"spdt('conf', {{key: '{KEY}'}}); spdt('view');"
+    click_id = show(ctx, "apex", official(conf, before=config), param="spclid")
+    apex = ctx.expect_event("view", click_id=click_id)
+    device = {c["name"]: c for c in ctx.cookies()}["__spdt"]
+    assert device["domain"] == (".shop.test" if shared else "shop.test")
+
+    ctx.goto("https://www.shop.test/emu/www")
+    ctx.page.set_content(official(conf, before=config), wait_until="load")
+    www = ctx.expect_event("view", url="https://www.shop.test/emu/www")
+    assert (www.device_id == apex.device_id) is shared
+    # the click id cookie follows the same rule; sessionStorage is per origin either way
+    assert (www.click_id == click_id) is shared
+
+
 # -- alias ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("prehashed", [False, True])
 def test_alias_hashes_email_and_phone_and_resends_from_cache(
