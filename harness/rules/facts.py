@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from harness.capture.timeline import NetworkEvent, PageLoad, SpdtCall, Timeline
 from harness.csp import Policy, page_policies
@@ -141,23 +142,16 @@ class Facts:
         return tuple(sorted((v for v in values if len(v) > 4), key=len, reverse=True))
 
     def url(self, url: str | None) -> str:
-        """A URL for display: click id parameters shortened."""
+        """A URL for display: click id parameter values shortened."""
         if not url:
             return ""
         text = str(url)
         if not self.config.redact:
             return text
-        try:
-            parts = urlsplit(text)
-            pairs = parse_qsl(parts.query, keep_blank_values=True)
-        except ValueError:
-            return self.text(text)
-        params = {p.lower() for p in self.config.click_id_params}
-        if any(k.lower() in params for k, _ in pairs):
-            query = urlencode(
-                [(k, redact(v) if k.lower() in params else v) for k, v in pairs], safe="…"
-            )
-            text = urlunsplit(parts._replace(query=query))
+        names = "|".join(re.escape(p) for p in self.config.click_id_params if p)
+        if names:
+            pattern = re.compile(rf"([?&#](?:{names})=)([^&#]*)", re.IGNORECASE)
+            text = pattern.sub(lambda m: m.group(1) + redact(m.group(2)), text)
         return self.text(text)
 
     def text(self, value: str) -> str:

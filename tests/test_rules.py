@@ -1,0 +1,828 @@
+"""harness.rules: every code has a timeline that triggers it and one that must not.
+
+Timelines are built by hand (no browser): the rules only read captured values.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from harness.capture.timeline import (
+    Cookie,
+    CspViolation,
+    LandingInfo,
+    NetworkEvent,
+    PageError,
+    PageLoad,
+    SpdtAssignment,
+    SpdtCall,
+    StorageSnapshot,
+    Timeline,
+)
+from harness.rules import RULES, AuditFinding, RuleConfig, codes, evaluate
+from mock_endpoint.records import Finding, PixelEvent, Record
+
+KEY = "0123456789abcdef0123456789abcdef"
+KEY2 = "fedcba9876543210fedcba9876543210"
+CLICK = "clk1234567890abcdef"
+HOME = "https://shop.test/"
+LANDING = f"https://shop.test/?spclid={CLICK}"
+THANKS = "https://shop.test/thanks"
+SCRIPT = "https://pixel.byspotify.com/ping.min.js"
+INGEST = "https://pixels.spotify.com/v1/ingest"
+
+ISSUE_CODES = [
+    "PIXEL_NOT_FOUND",
+    "SCRIPT_NOT_LOADED",
+    "BASE_CODE_BROKEN",
+    "DUPLICATE_BASE_CODE",
+    "MISSING_CONF",
+    "EVENT_BEFORE_CONF",
+    "MULTIPLE_PIXEL_KEYS",
+    "INVALID_PIXEL_KEY",
+    "UNFILLED_PLACEHOLDER",
+    "UNKNOWN_EVENT",
+    "DUPLICATE_EVENT",
+    "MISSING_CURRENCY",
+    "MISSING_VALUE",
+    "INVALID_CURRENCY",
+    "INVALID_VALUE",
+    "INVALID_PARAMETER",
+    "MISSING_ORDER_ID",
+    "EVENT_NOT_FIRED",
+    "EVENT_NOT_DELIVERED",
+    "CLICK_ID_NOT_PERSISTED",
+    "CLICK_ID_DROPPED_BY_REDIRECT",
+    "CLICK_ID_COOKIE_SCOPE",
+    "CSP_BLOCKS_SCRIPT",
+    "CSP_BLOCKS_EVENTS",
+    "CSP_BLOCKS_IMAGE",
+    "CSP_REPORT_ONLY_WOULD_BLOCK",
+    "NOSCRIPT_MISSING",
+    "NOSCRIPT_KEY_MISMATCH",
+    "PIXEL_BEFORE_CONSENT",
+]
+SEVERITIES = {
+    "PIXEL_NOT_FOUND": "error",
+    "SCRIPT_NOT_LOADED": "error",
+    "BASE_CODE_BROKEN": "error",
+    "DUPLICATE_BASE_CODE": "warning",
+    "MISSING_CONF": "error",
+    "EVENT_BEFORE_CONF": "warning",
+    "MULTIPLE_PIXEL_KEYS": "warning",
+    "INVALID_PIXEL_KEY": "error",
+    "UNFILLED_PLACEHOLDER": "error",
+    "UNKNOWN_EVENT": "warning",
+    "DUPLICATE_EVENT": "warning",
+    "MISSING_CURRENCY": "error",
+    "MISSING_VALUE": "warning",
+    "INVALID_CURRENCY": "error",
+    "INVALID_VALUE": "error",
+    "INVALID_PARAMETER": "warning",
+    "MISSING_ORDER_ID": "warning",
+    "EVENT_NOT_FIRED": "error",
+    "EVENT_NOT_DELIVERED": "error",
+    "CLICK_ID_NOT_PERSISTED": "error",
+    "CLICK_ID_DROPPED_BY_REDIRECT": "error",
+    "CLICK_ID_COOKIE_SCOPE": "warning",
+    "CSP_BLOCKS_SCRIPT": "error",
+    "CSP_BLOCKS_EVENTS": "error",
+    "CSP_BLOCKS_IMAGE": "warning",
+    "CSP_REPORT_ONLY_WOULD_BLOCK": "warning",
+    "NOSCRIPT_MISSING": "info",
+    "NOSCRIPT_KEY_MISMATCH": "warning",
+    "PIXEL_BEFORE_CONSENT": "error",
+}
+
+
+# -- builders ---------------------------------------------------------------------------------
+
+
+def official(key: str = KEY, events: str = "w.spdt('view');") -> str:
+    return f"""<script>
+  (function(w, d){{
+    var id='spdt-capture', n='script';
+    if (!d.getElementById(id)) {{
+      w.spdt = w.spdt || function() {{ (w.spdt.q = w.spdt.q || []).push(arguments); }};
+      var e = d.createElement(n); e.id = id; e.async=1;
+      e.src = 'https://pixel.byspotify.com/ping.min.js';
+      var s = d.getElementsByTagName(n)[0]; s.parentNode.insertBefore(e, s);
+    }}
+    w.spdt('conf', {{ key: '{key}' }});
+    {events}
+  }})(window, document);
+</script>"""
+
+
+def guide(key: str = "YOUR_PIXEL_ID") -> str:
+    return f"""<script>
+  (function(w, d, t, s, n) {{
+    w.SpotifyAdsTag = n; w[n] = w[n] || {{
+      _q: [],
+      on: function() {{ this._q.push(["on"].concat([].slice.call(arguments))) }},
+      off: function() {{ this._q.push(["off"].concat([].slice.call(arguments))) }},
+      emit: function() {{ this._q.push(["emit"].concat([].slice.call(arguments))) }}
+    }};
+    var e = d.createElement(t); e.async = 1; e.src = s;
+    var x = d.getElementsByTagName(t)[0]; x.parentNode.insertBefore(e, x);
+  }})(window, document, 'script', 'https://pixel.byspotify.com/ping.min.js', 'spdt');
+  spdt('conf', {{ key: '{key}' }});
+  spdt('view');
+</script>"""
+
+
+def noscript(key: str = KEY) -> str:
+    return f'<noscript><img height="1" width="1" src="https://img.byspotify.com/?key={key}&a=init"></noscript>'
+
+
+def doc(head: str = "", body: str = "") -> str:
+    return f"<!doctype html><html><head>{head}</head><body>{body}</body></html>"
+
+
+def page(url: str, html: str, **headers: str) -> PageLoad:
+    hdrs = {"content-type": "text/html; charset=utf-8"}
+    hdrs.update({k.replace("_", "-"): v for k, v in headers.items()})
+    return PageLoad(url=url, status=200, headers=hdrs, html=html)
+
+
+def call(seq: int, command: Any, *args: Any, url: str = LANDING, **kw: Any) -> SpdtCall:
+    return SpdtCall(seq=seq, page_url=url, command=command, args=args, time=float(seq), **kw)
+
+
+_ids = iter(range(1, 10_000))
+
+
+def ingest(
+    name: str,
+    params: dict[str, Any] | None = None,
+    *,
+    url: str = LANDING,
+    key: str | None = KEY,
+    status: int = 204,
+) -> Record:
+    event = PixelEvent(name=name, key=key, params=params or {}, url=url, click_id=CLICK)
+    return Record(
+        id=next(_ids),
+        time=0.0,
+        session="s",
+        host="pixels.spotify.com",
+        method="POST",
+        path="/v1/ingest",
+        kind="ingest",
+        status=status,
+        page=url,
+        events=(event,),
+    )
+
+
+def script_hit(url: str = LANDING, status: int = 200, failure: str | None = None) -> NetworkEvent:
+    return NetworkEvent(SCRIPT, "GET", "script", url, None if failure else status, failure)
+
+
+def snapshot(
+    url: str = LANDING, *, cookies: tuple[Cookie, ...] = (), session: dict[str, str] | None = None
+) -> StorageSnapshot:
+    return StorageSnapshot(url, cookies, {}, session or {})
+
+
+def cookie(name: str, value: str, domain: str = "shop.test") -> Cookie:
+    return Cookie(name, value, domain, "/", -1, True, False, "Lax")
+
+
+def good() -> Timeline:
+    """A correct installation: official base code, key, script loaded, view delivered, click id
+    kept in a first-party cookie, noscript image with the same key."""
+    return Timeline(
+        session="s",
+        pages=(page(LANDING, doc(official() + noscript())),),
+        calls=(call(1, "conf", {"key": KEY}), call(2, "view")),
+        network=(script_hit(),),
+        records=(ingest("view"),),
+        storage=(snapshot(cookies=(cookie("_spdt_click_id", CLICK),)),),
+        landing=LandingInfo(LANDING, CLICK, "spclid", (LANDING,), LANDING),
+    )
+
+
+def purchase_timeline(params: dict[str, Any], *, delivered: bool = True) -> Timeline:
+    base = good()
+    thanks = page(THANKS, doc(official(events="w.spdt('purchase', {});") + noscript()))
+    calls = (
+        *base.calls,
+        call(1, "conf", {"key": KEY}, url=THANKS),
+        call(2, "purchase", params, url=THANKS),
+    )
+    records = (*base.records, ingest("purchase", params, url=THANKS)) if delivered else base.records
+    return replace(
+        base,
+        pages=(*base.pages, thanks),
+        calls=calls,
+        records=records,
+        network=(*base.network, script_hit(THANKS)),
+        storage=(*base.storage, snapshot(THANKS, cookies=(cookie("_spdt_click_id", CLICK),))),
+    )
+
+
+def found(timeline: Timeline, config: RuleConfig | None = None) -> dict[str, list[AuditFinding]]:
+    out: dict[str, list[AuditFinding]] = {}
+    for finding in evaluate(timeline, config):
+        out.setdefault(finding.code, []).append(finding)
+    return out
+
+
+# -- the registry -----------------------------------------------------------------------------
+
+
+def test_every_issue_code_exists_with_its_severity() -> None:
+    for code in ISSUE_CODES:
+        assert code in RULES, code
+        assert RULES[code].severity == SEVERITIES[code], code
+    assert set(ISSUE_CODES) <= set(codes())
+    assert codes() == tuple(RULES)
+
+
+def test_every_rule_has_title_fix_and_source() -> None:
+    for rule in RULES.values():
+        assert rule.title, rule.code
+        assert rule.fix, rule.code
+        assert rule.source, rule.code
+
+
+def test_docs_list_every_code() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "findings.md").read_text("utf-8")
+    for code, rule in RULES.items():
+        assert f"| `{code}` | {rule.severity} |" in text, code
+
+
+def test_good_installation_has_no_findings() -> None:
+    assert evaluate(good()) == []
+
+
+def test_purchase_with_every_parameter_right_has_no_findings() -> None:
+    params = {"value": 79.99, "currency": "USD", "order_id": "SP-1", "quantity": 2}
+    assert evaluate(purchase_timeline(params)) == []
+
+
+def test_findings_are_sorted_and_serialisable() -> None:
+    timeline = purchase_timeline({"value": "79,99", "currency": "£"})
+    findings = evaluate(timeline)
+    assert findings == sorted(findings, key=AuditFinding.sort_key)
+    assert findings == evaluate(timeline)
+    for finding in findings:
+        data = finding.to_json()
+        assert json.loads(json.dumps(data)) == data
+        assert set(data) == {"code", "severity", "message", "fix", "page", "evidence"}
+
+
+def test_disabled_codes_are_not_reported() -> None:
+    timeline = purchase_timeline({"value": 5})
+    assert "MISSING_CURRENCY" in found(timeline)
+    assert "MISSING_CURRENCY" not in found(
+        timeline, RuleConfig(disabled=frozenset({"MISSING_CURRENCY"}))
+    )
+
+
+def test_evaluate_survives_garbage() -> None:
+    timeline = Timeline(
+        session="s",
+        pages=(
+            PageLoad(
+                "not a url", None, {"content-security-policy": ";;,,'\x00"}, "<<<script>spdt("
+            ),
+            PageLoad("https://[::1", 200, {}, "\ud800<noscript><img src='//[x'></noscript>"),
+        ),
+        calls=(call(1, None), call(2, {"a": 1}, url=""), call(1, "purchase", "str", [1])),
+        records=(ingest("view", url=""),),
+        landing=LandingInfo("::", "x", None, (), "::"),
+        storage=(snapshot("::"),),
+    )
+    assert isinstance(evaluate(timeline), list)
+
+
+# -- install ----------------------------------------------------------------------------------
+
+
+def test_pixel_not_found() -> None:
+    timeline = replace(good(), pages=(*good().pages, page(HOME + "about", doc("<title>x</title>"))))
+    hits = found(timeline)["PIXEL_NOT_FOUND"]
+    assert [h.page for h in hits] == ["https://shop.test/about"]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        doc(body='<script async src="//pixel.byspotify.com/ping.min.js"></script>'),
+        doc(
+            '<script src="https://pixel.byspotify.com/ping.min.js" async id="spdt-capture">'
+            "</script>"
+        ),
+        doc("<script>window.dataLayer=[]</script>"),  # tag manager: seen only in network/calls
+    ],
+)
+def test_pixel_found_by_any_sign(html: str) -> None:
+    timeline = replace(good(), pages=(page(LANDING, html),))
+    assert "PIXEL_NOT_FOUND" not in found(timeline)
+
+
+def test_script_not_loaded_and_loaded() -> None:
+    blocked = replace(
+        good(), network=(script_hit(failure="net::ERR_NAME_NOT_RESOLVED"),), records=()
+    )
+    hit = found(blocked)["SCRIPT_NOT_LOADED"][0]
+    assert "net::ERR_NAME_NOT_RESOLVED" in hit.evidence[0]
+    assert "SCRIPT_NOT_LOADED" not in found(good())
+    cached = replace(good(), network=(), calls=(call(1, "conf", {"key": KEY}, stub="live"),))
+    assert "SCRIPT_NOT_LOADED" not in found(cached)
+
+
+def test_base_code_broken_guide_stub_statically_and_at_runtime() -> None:
+    static = replace(
+        good(), pages=(page(LANDING, doc(guide(KEY) + noscript())),), calls=(), records=()
+    )
+    hits = found(static)["BASE_CODE_BROKEN"]
+    assert hits[0].fix.startswith("Use the base code from Spotify Ads Manager")
+    runtime = replace(
+        good(),
+        pages=(page(LANDING, doc("<script src='/app.js'></script>")),),
+        calls=(),
+        assignments=(SpdtAssignment(LANDING, 1, "object", ("_q", "on", "off", "emit")),),
+        errors=(PageError(LANDING, "TypeError: spdt is not a function"),),
+    )
+    assert "BASE_CODE_BROKEN" in found(runtime)
+    assert "BASE_CODE_BROKEN" not in found(good())
+
+
+def test_base_code_broken_when_a_call_throws() -> None:
+    timeline = replace(good(), calls=(call(1, "conf", {"key": KEY}, threw=True, error="boom"),))
+    (hit,) = found(timeline)["BASE_CODE_BROKEN"]
+    assert hit.message == "The pixel code throws on this page: boom."
+
+
+def test_unrelated_errors_do_not_break_the_base_code() -> None:
+    timeline = replace(good(), errors=(PageError(LANDING, "TypeError: x is not a function"),))
+    assert "BASE_CODE_BROKEN" not in found(timeline)
+
+
+def test_duplicate_base_code_in_html_and_via_tag_manager() -> None:
+    twice = replace(good(), pages=(page(LANDING, doc(official() + noscript(), official())),))
+    assert "DUPLICATE_BASE_CODE" in found(twice)
+    # A tag manager copy: one inline snippet, the guard keeps one script load, but conf twice.
+    gtm = replace(
+        good(),
+        calls=(
+            call(1, "conf", {"key": KEY}),
+            call(2, "view"),
+            call(3, "conf", {"key": KEY}),
+            call(4, "view"),
+        ),
+    )
+    hit = found(gtm)["DUPLICATE_BASE_CODE"][0]
+    assert any("spdt('conf'" in e for e in hit.evidence)
+    assert "DUPLICATE_BASE_CODE" not in found(good())
+
+
+def test_duplicate_base_code_from_two_script_requests() -> None:
+    timeline = replace(good(), network=(script_hit(), script_hit()))
+    assert "DUPLICATE_BASE_CODE" in found(timeline)
+    reloaded = replace(
+        good(),
+        network=(script_hit(), script_hit()),
+        pages=good().pages * 2,
+        calls=good().calls * 2,
+        records=(ingest("view"), ingest("view")),
+    )
+    assert "DUPLICATE_BASE_CODE" not in found(reloaded)
+
+
+def test_missing_conf() -> None:
+    timeline = replace(good(), calls=(call(1, "view"),), records=())
+    assert "MISSING_CONF" in found(timeline)
+    no_pid = replace(good(), records=(ingest("view", key=None),))
+    assert "MISSING_CONF" in found(no_pid)
+    assert "MISSING_CONF" not in found(good())
+
+
+def test_event_before_conf() -> None:
+    timeline = replace(good(), calls=(call(1, "view"), call(2, "conf", {"key": KEY})))
+    (hit,) = found(timeline)["EVENT_BEFORE_CONF"]
+    assert (
+        hit.message
+        == f"spdt('view') is called before spdt('conf', …) on {LANDING.replace(CLICK, 'clk1…')}."
+    )
+    assert "EVENT_BEFORE_CONF" not in found(good())
+
+
+def test_multiple_pixel_keys_from_calls_and_ingest() -> None:
+    timeline = replace(good(), records=(ingest("view"), ingest("view", key=KEY2)))
+    (hit,) = found(timeline)["MULTIPLE_PIXEL_KEYS"]
+    assert "012345…cdef" in hit.message
+    assert "fedcba…3210" in hit.message
+    calls = replace(
+        good(),
+        calls=(call(1, "conf", {"key": KEY}), call(2, "conf", {"key": KEY2}), call(3, "view")),
+    )
+    assert "attributed to fedcba…3210" in found(calls)["MULTIPLE_PIXEL_KEYS"][0].message
+    assert "MULTIPLE_PIXEL_KEYS" not in found(good())
+
+
+@pytest.mark.parametrize(
+    "key", ["YOUR_PIXEL_ID", "0123456789ABCDEF0123456789ABCDEF", "abc", "{{pixel_id}}"]
+)
+def test_invalid_pixel_key(key: str) -> None:
+    timeline = replace(
+        good(),
+        pages=(page(LANDING, doc(official(key) + noscript(key))),),
+        calls=(call(1, "conf", {"key": key}), call(2, "view")),
+        records=(ingest("view", key=key),),
+    )
+    assert "INVALID_PIXEL_KEY" in found(timeline)
+    assert "INVALID_PIXEL_KEY" not in found(good())
+
+
+def test_base_code_not_in_head() -> None:
+    timeline = replace(good(), pages=(page(LANDING, doc(noscript(), official())),))
+    assert "BASE_CODE_NOT_IN_HEAD" in found(timeline)
+    assert "BASE_CODE_NOT_IN_HEAD" not in found(good())
+
+
+# -- parameters (the mock's validation table, applied to calls and ingest) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "bad", "fine"),
+    [
+        (
+            "MISSING_CURRENCY",
+            {"value": 5, "order_id": "1"},
+            {"value": 5, "currency": "EUR", "order_id": "1"},
+        ),
+        ("MISSING_VALUE", {"order_id": "1"}, {"value": 1, "currency": "EUR", "order_id": "1"}),
+        (
+            "INVALID_CURRENCY",
+            {"value": 5, "currency": "£", "order_id": "1"},
+            {"value": 5, "currency": "GBP", "order_id": "1"},
+        ),
+        (
+            "INVALID_VALUE",
+            {"value": "79,99", "currency": "USD", "order_id": "1"},
+            {"value": 79.99, "currency": "USD", "order_id": "1"},
+        ),
+        (
+            "INVALID_VALUE",
+            {"value": -1, "currency": "USD", "order_id": "1"},
+            {"value": 0, "currency": "USD", "order_id": "1"},
+        ),
+        (
+            "INVALID_PARAMETER",
+            {"value": 1, "currency": "USD", "order_id": "1", "quantity": "2"},
+            {"value": 1, "currency": "USD", "order_id": "1", "quantity": 2},
+        ),
+        (
+            "INVALID_PARAMETER",
+            {"value": 1, "currency": "USD", "order_id": "1", "is_new_customer": "yes"},
+            {"value": 1, "currency": "USD", "order_id": "1", "is_new_customer": True},
+        ),
+        (
+            "MISSING_ORDER_ID",
+            {"value": 1, "currency": "USD"},
+            {"value": 1, "currency": "USD", "event_id": "e1"},
+        ),
+        (
+            "UNFILLED_PLACEHOLDER",
+            {"value": 1, "currency": "USD", "order_id": "{{order_id}}"},
+            {"value": 1, "currency": "USD", "order_id": "A-1"},
+        ),
+        (
+            "UNFILLED_PLACEHOLDER",
+            {"value": 1, "currency": "USD", "order_id": ""},
+            {"value": 1, "currency": "USD", "order_id": "0"},
+        ),
+    ],
+)
+def test_parameter_codes(code: str, bad: dict[str, Any], fine: dict[str, Any]) -> None:
+    assert code in found(purchase_timeline(bad))
+    assert code not in found(purchase_timeline(fine))
+
+
+def test_bad_value_reported_even_when_never_delivered_and_once_when_both() -> None:
+    bad = {"value": "79,99", "currency": "USD", "order_id": "1"}
+    undelivered = found(purchase_timeline(bad, delivered=False))["INVALID_VALUE"]
+    assert len(undelivered) == 1
+    (both,) = found(purchase_timeline(bad))["INVALID_VALUE"]
+    assert len(both.evidence) == 2  # the call and the ingest record
+    assert both.message == "Purchase: value '79,99' (str) is not a number >= 0."
+
+
+def test_undefined_parameter_from_the_capture_is_unfilled() -> None:
+    params = {"value": {"__undefined__": True}, "currency": "USD", "order_id": "1"}
+    assert "UNFILLED_PLACEHOLDER" in found(purchase_timeline(params, delivered=False))
+
+
+def test_mock_findings_are_merged() -> None:
+    base = good()
+    record = replace(
+        ingest("lead", url=LANDING),
+        findings=(Finding("INVALID_CURRENCY", "error", "currency 'XX' is not an ISO 4217 code"),),
+    )
+    timeline = replace(base, records=(*base.records, record))
+    assert found(timeline)["INVALID_CURRENCY"][0].evidence == (
+        f"mock finding on POST pixels.spotify.com/v1/ingest → 204 (record #{record.id})",
+    )
+
+
+def test_unknown_event() -> None:
+    timeline = replace(
+        good(), calls=(*good().calls, call(3, "custom", {"event_name": "newsletter"}))
+    )
+    assert "UNKNOWN_EVENT" in found(timeline)
+    assert "UNKNOWN_EVENT" not in found(
+        replace(good(), calls=(*good().calls, call(3, "custom_event_1")))
+    )
+
+
+# -- duplicates -------------------------------------------------------------------------------
+
+
+def test_spa_manual_view_plus_history_patch_is_a_duplicate() -> None:
+    route = "https://shop.test/products"
+    timeline = replace(
+        good(),
+        calls=(*good().calls, call(3, "view", url=route)),
+        records=(ingest("view"), ingest("view", url=route), ingest("view", url=route)),
+    )
+    (hit,) = found(timeline)["DUPLICATE_EVENT"]
+    assert hit.page == route
+    assert "the pixel reports history (single-page-app) navigation itself" in hit.message
+
+
+def test_reloading_a_page_or_two_different_purchases_is_not_a_duplicate() -> None:
+    reload = replace(
+        good(),
+        pages=good().pages * 2,
+        calls=good().calls * 2,
+        records=(ingest("view"), ingest("view")),
+    )
+    assert "DUPLICATE_EVENT" not in found(reload)
+    base = purchase_timeline({"value": 1, "currency": "USD", "order_id": "A"})
+    second = {"value": 2, "currency": "USD", "order_id": "B"}
+    two = replace(
+        base,
+        calls=(*base.calls, call(3, "purchase", second, url=THANKS)),
+        records=(*base.records, ingest("purchase", second, url=THANKS)),
+    )
+    assert "DUPLICATE_EVENT" not in found(two)
+
+
+def test_same_purchase_called_twice_in_one_view_is_a_duplicate() -> None:
+    params = {"value": 1, "currency": "USD", "order_id": "A"}
+    base = purchase_timeline(params, delivered=False)
+    twice = replace(base, calls=(*base.calls, call(3, "purchase", params, url=THANKS)))
+    assert "DUPLICATE_EVENT" in found(twice)
+
+
+# -- expectations, delivery, consent ----------------------------------------------------------
+
+
+def test_event_not_fired() -> None:
+    timeline = replace(
+        good(),
+        expected_events=("purchase", "view"),
+        unmet_expectations=("expected purchase value=1; saw no purchase",),
+    )
+    (hit,) = found(timeline)["EVENT_NOT_FIRED"]
+    assert hit.message == "The flow expected a purchase event, but it never fired."
+    assert hit.evidence[0] == "expected purchase value=1; saw no purchase"
+    assert "EVENT_NOT_FIRED" not in found(replace(good(), expected_events=("view",)))
+
+
+def test_event_not_delivered_with_csp_evidence() -> None:
+    timeline = replace(
+        good(),
+        records=(),
+        network=(
+            script_hit(),
+            NetworkEvent(INGEST, "POST", "fetch", LANDING, None, "net::ERR_BLOCKED_BY_CSP"),
+        ),
+        violations=(CspViolation(LANDING, "connect-src", INGEST, "enforce"),),
+    )
+    (hit,) = found(timeline)["EVENT_NOT_DELIVERED"]
+    assert any("ERR_BLOCKED_BY_CSP" in e for e in hit.evidence)
+    assert any(e.startswith("CSP violation (enforce): connect-src") for e in hit.evidence)
+    assert "EVENT_NOT_DELIVERED" not in found(good())
+
+
+def test_event_not_delivered_is_left_to_the_root_cause() -> None:
+    no_script = replace(
+        good(), records=(), network=(script_hit(failure="net::ERR_BLOCKED_BY_CSP"),)
+    )
+    assert "EVENT_NOT_DELIVERED" not in found(no_script)
+    assert "SCRIPT_NOT_LOADED" in found(no_script)
+
+
+def test_pixel_before_consent() -> None:
+    first = ingest("view")
+    later = ingest("purchase", {"value": 1, "currency": "USD", "order_id": "1"})
+    timeline = replace(good(), records=(first, later), consent_after_record=first.id)
+    assert "PIXEL_BEFORE_CONSENT" in found(timeline)
+    assert "PIXEL_BEFORE_CONSENT" not in found(replace(timeline, consent_after_record=first.id - 1))
+    assert "PIXEL_BEFORE_CONSENT" not in found(good())
+
+
+# -- click id ---------------------------------------------------------------------------------
+
+
+def test_click_id_not_persisted() -> None:
+    timeline = replace(good(), storage=(snapshot(cookies=(cookie("__spdt", "a" * 32),)),))
+    (hit,) = found(timeline)["CLICK_ID_NOT_PERSISTED"]
+    assert CLICK not in " ".join(hit.evidence) + hit.message
+    assert "clk1…" in hit.message
+    in_session = replace(good(), storage=(snapshot(session={"click_id": CLICK}),))
+    assert "CLICK_ID_NOT_PERSISTED" not in found(in_session)
+
+
+def test_click_id_cleared_later() -> None:
+    timeline = replace(good(), storage=(*good().storage, snapshot(THANKS)))
+    assert (
+        "gone by https://shop.test/thanks" in found(timeline)["CLICK_ID_NOT_PERSISTED"][0].message
+    )
+
+
+def test_click_id_storage_names_are_configurable() -> None:
+    config = RuleConfig(click_id_names=("sp_click",), click_id_storage=("cookie",))
+    assert "CLICK_ID_NOT_PERSISTED" in found(good(), config)
+
+
+def test_click_id_dropped_by_http_and_js_redirect() -> None:
+    start = f"https://shop.test/promo?sp_click_id={CLICK}"
+    http = replace(good(), landing=LandingInfo(start, CLICK, "sp_click_id", (start, HOME), HOME))
+    (hit,) = found(http)["CLICK_ID_DROPPED_BY_REDIRECT"]
+    assert CLICK not in hit.message
+    js = replace(good(), landing=LandingInfo(start, CLICK, "sp_click_id", (), HOME + "home"))
+    assert "CLICK_ID_DROPPED_BY_REDIRECT" in found(js)
+    kept = replace(
+        good(), landing=LandingInfo(start, CLICK, "sp_click_id", (start, LANDING), LANDING)
+    )
+    assert "CLICK_ID_DROPPED_BY_REDIRECT" not in found(kept)
+
+
+def test_click_id_cookie_scope_apex_to_www() -> None:
+    www = "https://www.shop.test/thanks"
+    base = purchase_timeline({"value": 1, "currency": "USD", "order_id": "1"})
+    calls = tuple(replace(c, page_url=www) if c.page_url == THANKS else c for c in base.calls)
+    timeline = replace(base, calls=calls)
+    (hit,) = found(timeline)["CLICK_ID_COOKIE_SCOPE"]
+    assert (
+        hit.message
+        == "The click id cookie _spdt_click_id is host-only on shop.test, so it is not visible "
+        "on www.shop.test where conversions happen."
+    )
+    wide = replace(
+        timeline, storage=(snapshot(cookies=(cookie("_spdt_click_id", CLICK, ".shop.test"),)),)
+    )
+    assert "CLICK_ID_COOKIE_SCOPE" not in found(wide)
+    assert "CLICK_ID_COOKIE_SCOPE" not in found(base)
+
+
+# -- CSP --------------------------------------------------------------------------------------
+
+GUIDE_CSP = (
+    "script-src 'self' 'unsafe-inline' pixel.byspotify.com; img-src pixel.byspotify.com; "
+    "connect-src pixel.byspotify.com"
+)
+
+
+def with_csp(
+    value: str, header: str = "content_security_policy", html: str | None = None
+) -> Timeline:
+    return replace(
+        good(), pages=(page(LANDING, html or doc(official() + noscript()), **{header: value}),)
+    )
+
+
+def test_csp_blocks_script_statically_even_without_a_request() -> None:
+    timeline = replace(
+        with_csp("script-src 'self' 'unsafe-inline'"), network=(), records=(), calls=()
+    )
+    hit = found(timeline)["CSP_BLOCKS_SCRIPT"][0]
+    assert "script-src 'self' 'unsafe-inline'" in hit.evidence[0]
+    assert "CSP_BLOCKS_SCRIPT" not in found(with_csp(GUIDE_CSP))
+
+
+def test_csp_blocks_the_inline_base_code() -> None:
+    timeline = with_csp("script-src 'nonce-abc' 'strict-dynamic'")
+    assert "inline base code" in found(timeline)["CSP_BLOCKS_SCRIPT"][0].message
+    nonced = with_csp(
+        "script-src 'nonce-abc' 'strict-dynamic'",
+        html=doc(official().replace("<script>", '<script nonce="abc">') + noscript()),
+    )
+    assert "CSP_BLOCKS_SCRIPT" not in found(nonced)
+
+
+def test_csp_blocks_script_from_runtime_violation_only() -> None:
+    timeline = replace(
+        good(), violations=(CspViolation(LANDING, "script-src-elem", SCRIPT, "enforce"),)
+    )
+    assert "CSP_BLOCKS_SCRIPT" in found(timeline)
+
+
+def test_csp_blocks_events_the_guides_policy() -> None:
+    (hit,) = found(with_csp(GUIDE_CSP))["CSP_BLOCKS_EVENTS"]
+    assert "that is what the setup guide's CSP does" in hit.message
+    allowed = with_csp(
+        GUIDE_CSP.replace(
+            "connect-src pixel.byspotify.com", "connect-src https://pixels.spotify.com"
+        )
+    )
+    assert "CSP_BLOCKS_EVENTS" not in found(allowed)
+
+
+def test_csp_meta_tag_counts() -> None:
+    meta = '<meta http-equiv="Content-Security-Policy" content="connect-src \'self\'">'
+    timeline = replace(good(), pages=(page(LANDING, doc(meta + official() + noscript())),))
+    assert "CSP_BLOCKS_EVENTS" in found(timeline)
+
+
+def test_csp_blocks_image() -> None:
+    csp = "img-src 'self'; connect-src https://pixels.spotify.com"
+    assert "CSP_BLOCKS_IMAGE" in found(with_csp(csp))
+    assert "CSP_BLOCKS_IMAGE" not in found(with_csp("img-src https://img.byspotify.com"))
+
+
+def test_csp_report_only_would_block() -> None:
+    timeline = with_csp(GUIDE_CSP, header="content_security_policy_report_only")
+    codes_found = found(timeline)
+    assert "CSP_REPORT_ONLY_WOULD_BLOCK" in codes_found
+    assert "CSP_BLOCKS_EVENTS" not in codes_found
+    assert (
+        "the pixel's events (connect-src)" in codes_found["CSP_REPORT_ONLY_WOULD_BLOCK"][0].message
+    )
+    assert "CSP_REPORT_ONLY_WOULD_BLOCK" not in found(good())
+
+
+# -- noscript ---------------------------------------------------------------------------------
+
+
+def test_noscript_missing() -> None:
+    timeline = replace(good(), pages=(page(LANDING, doc(official())),))
+    (hit,) = found(timeline)["NOSCRIPT_MISSING"]
+    assert hit.severity == "info"
+    assert "NOSCRIPT_MISSING" not in found(good())
+
+
+def test_noscript_key_mismatch() -> None:
+    timeline = replace(good(), pages=(page(LANDING, doc(official() + noscript(KEY2))),))
+    assert "NOSCRIPT_KEY_MISMATCH" in found(timeline)
+    assert "NOSCRIPT_KEY_MISMATCH" not in found(good())
+
+
+def test_guides_noscript_endpoint_is_a_fallback() -> None:
+    img = f'<noscript><img src="https://pixel.byspotify.com/pixel?key={KEY}&ev=view"></noscript>'
+    timeline = replace(good(), pages=(page(LANDING, doc(official() + img)),))
+    assert "NOSCRIPT_MISSING" not in found(timeline)
+
+
+# -- pinned messages --------------------------------------------------------------------------
+
+
+def test_message_guide_stub() -> None:
+    timeline = replace(
+        good(), pages=(page(LANDING, doc(guide(KEY) + noscript())),), calls=(), records=()
+    )
+    (hit,) = found(timeline)["BASE_CODE_BROKEN"]
+    assert hit.message == (
+        "The setup guide's base code defines spdt as an object ({_q, on, off, emit}), so "
+        "spdt('conf', …) throws “TypeError: spdt is not a function” and nothing is tracked."
+    )
+
+
+def test_message_guide_csp() -> None:
+    (hit,) = found(with_csp(GUIDE_CSP))["CSP_BLOCKS_EVENTS"]
+    assert hit.message == (
+        "connect-src allows pixel.byspotify.com but not pixels.spotify.com: that is what the "
+        "setup guide's CSP does, and the live pixel sends its events to "
+        "https://pixels.spotify.com/v1/ingest, so every event is blocked."
+    )
+    assert hit.fix == "Add https://pixels.spotify.com to connect-src."
+
+
+def test_message_custom_event() -> None:
+    timeline = replace(good(), calls=(*good().calls, call(3, "custom", {"event_name": "x"})))
+    (hit,) = found(timeline)["UNKNOWN_EVENT"]
+    assert hit.message == (
+        "spdt('custom', …) is the setup guide's custom event; the live pixel has no 'custom' "
+        "event, only custom_event_1 … custom_event_5 (the slots cannot be renamed), so it is not "
+        "counted."
+    )
+
+
+def test_evidence_redacts_identifiers() -> None:
+    alias = call(3, "alias", {"email": "jane@example.com", "phone_number": "+4412345678", "id": ""})
+    timeline = replace(good(), calls=(*good().calls, alias, call(4, "custom")))
+    text = json.dumps([f.to_json() for f in evaluate(timeline)])
+    assert "jane@example.com" not in text
+    assert CLICK not in text
