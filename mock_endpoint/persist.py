@@ -1,4 +1,5 @@
-"""``--record FILE``: every record as one JSON line, flushed as it arrives; ``load_records`` reads
+"""``--record FILE``: every record as one strict JSON line (NaN/Infinity written as strings),
+flushed as it arrives; ``load_records`` reads
 them back as :class:`Record` values so that a run can be inspected afterwards."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import threading
 from pathlib import Path
 from typing import IO
 
+from mock_endpoint.endpoints.common import jsonable
 from mock_endpoint.records import Record
 
 
@@ -30,7 +32,9 @@ class JsonLinesSink:
         self.written = 0
 
     def __call__(self, record: Record) -> None:
-        line = json.dumps(record.to_json(), ensure_ascii=False, separators=(",", ":"), default=str)
+        line = json.dumps(
+            jsonable(record.to_json()), ensure_ascii=False, separators=(",", ":"), default=str
+        )
         with self._lock:
             if self._file is None:
                 return

@@ -12,7 +12,7 @@ from aiohttp import web
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PREFIX = "/__spdt"
-PATH_PARAMS_KEY = "spdt_path_params"
+PATH_PARAMS_KEY: web.RequestKey[dict[str, str]] = web.RequestKey("spdt_path_params", dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,5 +64,5 @@ class Route:
 
 
 def path_param(request: web.Request, name: str) -> str:
-    params: dict[str, str] = request.get(PATH_PARAMS_KEY, {})
-    return params.get(name, "")
+    params: dict[str, str] = request.get(PATH_PARAMS_KEY) or {}
+    return str(params.get(name, ""))

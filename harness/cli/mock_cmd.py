@@ -1,35 +1,114 @@
-"""``spdt-harness mock``: the mock Spotify pixel hosts, standalone."""
+"""``spdt-harness mock``: the mock Spotify pixel hosts, standalone.
+
+Values are checked here (not by argparse) so that a bad one is a one-line ``UsageError`` with
+exit code 2, like every other usage error.
+"""
 
 from __future__ import annotations
 
 import argparse
+import errno
+import ipaddress
+from pathlib import Path
 
 from harness.browser.launch import HostMap
 from harness.cli.common import Command, print_browser_setup, wait_forever
+from harness.errors import MockEndpointError, UsageError
 from mock_endpoint.server import MockEndpoint
 from mock_endpoint.store import DEFAULT_MAX_RECORDS
+
+DEFAULT_PORT = 8443
 
 
 def configure(parser: argparse.ArgumentParser) -> Command:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
-    parser.add_argument("--port", type=int, default=8443, help="port (0 picks a free one)")
+    parser.add_argument(
+        "--port",
+        default=str(DEFAULT_PORT),
+        help=f"port (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--record",
+        metavar="FILE",
+        help="append every record to FILE as JSON lines (mock_endpoint.persist.load_records)",
+    )
+    parser.add_argument(
+        "--token",
+        action="append",
+        default=[],
+        metavar="T",
+        help="bearer token CAPI, /api/v1/conversion and the stats API accept (repeatable); "
+        "without one any token is accepted",
+    )
     parser.add_argument(
         "--max-records",
-        type=int,
-        default=DEFAULT_MAX_RECORDS,
+        default=str(DEFAULT_MAX_RECORDS),
+        metavar="N",
         help=f"records kept in memory; the oldest are evicted (default {DEFAULT_MAX_RECORDS})",
     )
     return run
 
 
+def _int_option(name: str, raw: str, lo: int, hi: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise UsageError(f"{name} must be an integer {lo}..{hi}, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise UsageError(f"{name} must be an integer {lo}..{hi}, got {value}")
+    return value
+
+
+def _host_option(raw: str) -> str:
+    try:
+        ipaddress.ip_address(raw)
+    except ValueError:
+        if raw != "localhost":
+            raise UsageError(f"--host must be an IP address to bind, got {raw!r}") from None
+    return raw
+
+
+def _record_option(raw: str | None) -> Path | None:
+    if raw is None:
+        return None
+    path = Path(raw)
+    if path.is_dir():
+        raise UsageError(f"--record {raw!r} is a directory; give a file name")
+    if not path.parent.is_dir():
+        raise UsageError(f"--record {raw!r}: directory {str(path.parent)!r} does not exist")
+    return path
+
+
 def run(args: argparse.Namespace) -> int:
-    with MockEndpoint(host=args.host, port=args.port, max_records=args.max_records) as mock:
-        print(f"mock listening on https://{args.host}:{mock.port}", flush=True)
-        print(f"control API: {mock.control_url}")
+    host = _host_option(args.host)
+    port = _int_option("--port", args.port, 0, 65535)
+    max_records = _int_option("--max-records", args.max_records, 1, 100_000_000)
+    record = _record_option(args.record)
+    tokens = [t for t in args.token if t.strip()]
+    if len(tokens) != len(args.token):
+        raise UsageError("--token must not be empty")
+    mock = MockEndpoint(host=host, port=port, max_records=max_records, tokens=tokens, record=record)
+    try:
+        mock.start()
+    except MockEndpointError as exc:
+        if isinstance(exc.__cause__, OSError) and exc.__cause__.errno == errno.EADDRINUSE:
+            raise MockEndpointError(
+                f"port {port} on {host} is already in use; pick another with --port (0: any free)"
+            ) from exc
+        raise
+    try:
+        print(f"mock listening on https://{host}:{mock.port}", flush=True)
+        if not ipaddress.ip_address("127.0.0.1" if host == "localhost" else host).is_loopback:
+            print(f"warning: bound to {host}, reachable from other machines", flush=True)
+        print(f"control API: {mock.control_url} (OpenAPI: {mock.control_url}openapi.json)")
+        if record is not None:
+            print(f"recording to {record}")
         print_browser_setup(HostMap(mock.host_map()), [mock.spki])
         print("Ctrl-C stops.", flush=True)
         try:
             wait_forever()
         except KeyboardInterrupt:
             print("stopping", flush=True)
+    finally:
+        mock.stop()
     return 0

@@ -177,7 +177,7 @@ def jsonable(value: Any) -> Any:
         return repr(value)
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
     return value
 

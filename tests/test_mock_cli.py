@@ -1,0 +1,121 @@
+"""``spdt-harness mock`` as users run it: a subprocess."""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from mock_endpoint.client import MockClient
+from mock_endpoint.persist import load_records
+
+
+def spdt(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness.cli.main", "mock", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "abc"], "UsageError: --port must be an integer 0..65535, got 'abc'"),
+        (["--port", "70000"], "UsageError: --port must be an integer 0..65535, got 70000"),
+        (
+            ["--max-records", "0"],
+            "UsageError: --max-records must be an integer 1..100000000, got 0",
+        ),
+        (
+            ["--host", "not a host"],
+            "UsageError: --host must be an IP address to bind, got 'not a host'",
+        ),
+        (
+            ["--record", "/no/such/dir/x.jsonl"],
+            "UsageError: --record '/no/such/dir/x.jsonl': directory '/no/such/dir' does not exist",
+        ),
+        (["--token", ""], "UsageError: --token must not be empty"),
+    ],
+)
+def test_bad_values_are_one_line_usage_errors(
+    cli_env: dict[str, str], args: list[str], message: str
+) -> None:
+    done = spdt(*args, env=cli_env)
+    assert done.returncode == 2
+    assert done.stderr.strip() == message
+    assert done.stdout == ""
+
+
+def test_a_port_in_use_is_a_clear_error(cli_env: dict[str, str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = spdt("--port", str(port), env=cli_env)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"MockEndpointError: port {port} on 127.0.0.1 is already in use; pick another with "
+        "--port (0: any free)"
+    )
+
+
+def test_record_file_and_tokens(cli_env: dict[str, str], tmp_path: Path) -> None:
+    record = tmp_path / "hits.jsonl"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "harness.cli.main",
+            "mock",
+            "--port",
+            "0",
+            "--record",
+            str(record),
+            "--token",
+            "secret",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env,
+    )
+    assert proc.stdout is not None
+    text = ""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "Ctrl-C stops." not in text:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        text += line
+    try:
+        found = re.search(r"mock listening on https://127\.0\.0\.1:(\d+)", text)
+        assert found, text
+        assert f"recording to {record}" in text
+        target = SimpleNamespace(host="127.0.0.1", port=int(found.group(1)))
+        # The subprocess has its own CA; this test only checks behaviour, not trust.
+        unverified = ssl.create_default_context()
+        unverified.check_hostname = False
+        unverified.verify_mode = ssl.CERT_NONE
+        with MockClient(target, ssl_context=unverified) as client:
+            capi = "https://capi.spotify.com/capi-direct/events/"
+            assert (
+                client.post(capi, json={}, headers={"Authorization": "Bearer nope"}).status == 403
+            )
+            assert client.get("https://img.byspotify.com/?key=k&a=init").status == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0, err
+    assert [(r.kind, r.status) for r in load_records(record)] == [("capi", 403), ("image", 200)]

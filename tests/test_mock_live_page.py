@@ -1,0 +1,67 @@
+"""The live page (``/__spdt/``) in real Chromium: rows appear as hits arrive, and every
+page-controlled string is shown as text, never run as HTML."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import Harness
+from mock_endpoint.client import MockClient
+
+pytestmark = pytest.mark.browser
+
+HOSTILE = '<img src=x onerror="window.__pwned=1">'
+
+
+def test_live_page_shows_a_hit_as_it_arrives_with_strings_escaped(
+    spdt_harness: Harness,
+) -> None:
+    mock = spdt_harness.mock
+    with spdt_harness.new_context() as ctx:
+        session = ctx.session
+        page = ctx.page
+        page.goto(f"https://pixels.spotify.com/__spdt/?session={session}")
+        page.wait_for_function("document.getElementById('state').textContent === 'live'")
+        assert page.locator("#rows tr").count() == 0
+        with MockClient(mock) as client:
+            answer = client.post(
+                "https://pixels.spotify.com/v1/ingest",
+                json={
+                    "batch": [
+                        {
+                            "pid": HOSTILE,
+                            "events": [
+                                {
+                                    "action": HOSTILE,
+                                    "body": {"url": "https://shop.test/", "note": HOSTILE},
+                                }
+                            ],
+                        }
+                    ]
+                },
+                headers={"X-Spdt-Session": session, "Referer": HOSTILE},
+            )
+            assert answer.status == 204
+        row = page.locator(f'#rows tr[data-session="{session}"]')
+        row.wait_for(timeout=10_000)
+        text = row.inner_text()
+        assert HOSTILE in text  # shown literally …
+        assert "UNKNOWN_EVENT" in text
+        assert page.locator("#rows img").count() == 0  # … never parsed as HTML
+        assert page.evaluate("window.__pwned") is None
+        # a hit in another session does not show on this session's page
+        with MockClient(mock) as client:
+            client.post(
+                "https://pixels.spotify.com/v1/ingest",
+                json={"batch": [{"pid": "k", "events": [{"action": "view", "body": {}}]}]},
+                headers={"X-Spdt-Session": session + "-other"},
+            )
+            client.post(
+                "https://pixels.spotify.com/v1/ingest",
+                json={"batch": [{"pid": "k", "events": [{"action": "lead", "body": {}}]}]},
+                headers={"X-Spdt-Session": session},
+            )
+        page.locator("#rows tr").nth(1).wait_for(timeout=10_000)
+        assert page.locator("#rows tr").count() == 2
+        assert page.locator(f'#rows tr[data-session="{session}-other"]').count() == 0
+        mock.reset(session + "-other")
