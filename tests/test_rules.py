@@ -444,10 +444,30 @@ def test_invalid_pixel_key(key: str) -> None:
     assert "INVALID_PIXEL_KEY" not in found(good())
 
 
-def test_base_code_not_in_head() -> None:
+def test_base_code_not_in_head_is_optional() -> None:
     timeline = replace(good(), pages=(page(LANDING, doc(noscript(), official())),))
-    assert "BASE_CODE_NOT_IN_HEAD" in found(timeline)
-    assert "BASE_CODE_NOT_IN_HEAD" not in found(good())
+    assert "BASE_CODE_NOT_IN_HEAD" not in found(timeline)
+    enabled = RuleConfig(enable=frozenset({"BASE_CODE_NOT_IN_HEAD"}))
+    (hit,) = found(timeline, enabled)["BASE_CODE_NOT_IN_HEAD"]
+    assert hit.severity == "info"
+    assert "BASE_CODE_NOT_IN_HEAD" not in found(good(), enabled)
+
+
+def test_guide_stub_with_later_live_calls_is_not_also_missing_conf() -> None:
+    # The guide's conf threw; ping.min.js then replaced spdt and a click handler called it.
+    timeline = replace(
+        good(),
+        pages=(page(LANDING, doc(guide(KEY) + noscript())),),
+        calls=(call(1, "addtocart", {"value": 1, "currency": "USD"}, stub="live"),),
+        records=(),
+        errors=(PageError(LANDING, "TypeError: spdt is not a function"),),
+    )
+    assert set(found(timeline)) == {"BASE_CODE_BROKEN"}
+
+
+def test_rejected_ingest_still_reached_the_host() -> None:
+    timeline = replace(good(), records=(ingest("view", status=400),))
+    assert "EVENT_NOT_DELIVERED" not in found(timeline)
 
 
 # -- parameters (the mock's validation table, applied to calls and ingest) ---------------------
@@ -558,6 +578,15 @@ def test_spa_manual_view_plus_history_patch_is_a_duplicate() -> None:
     (hit,) = found(timeline)["DUPLICATE_EVENT"]
     assert hit.page == route
     assert "the pixel reports history (single-page-app) navigation itself" in hit.message
+
+
+def test_spa_returning_to_a_route_is_not_a_duplicate() -> None:
+    route = "https://shop.test/products"
+    timeline = replace(
+        good(),
+        records=(ingest("view"), ingest("view", url=route), ingest("view")),
+    )
+    assert "DUPLICATE_EVENT" not in found(timeline)
 
 
 def test_reloading_a_page_or_two_different_purchases_is_not_a_duplicate() -> None:
@@ -745,6 +774,17 @@ def test_csp_meta_tag_counts() -> None:
     meta = '<meta http-equiv="Content-Security-Policy" content="connect-src \'self\'">'
     timeline = replace(good(), pages=(page(LANDING, doc(meta + official() + noscript())),))
     assert "CSP_BLOCKS_EVENTS" in found(timeline)
+
+
+def test_csp_blocks_image_of_the_guides_policy() -> None:
+    guide_noscript = (
+        f'<noscript><img src="https://pixel.byspotify.com/pixel?key={KEY}&ev=view"></noscript>'
+    )
+    timeline = with_csp(GUIDE_CSP, html=doc(official() + guide_noscript))
+    (hit,) = found(timeline)["CSP_BLOCKS_IMAGE"]
+    assert (
+        hit.message == "The Content-Security-Policy blocks https://img.byspotify.com/ in img-src."
+    )
 
 
 def test_csp_blocks_image() -> None:

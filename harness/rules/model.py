@@ -83,6 +83,8 @@ class RuleConfig:
     redact: bool = True
     # Codes not to report.
     disabled: frozenset[str] = frozenset()
+    # Optional codes to report too (off by default): BASE_CODE_NOT_IN_HEAD.
+    enable: frozenset[str] = frozenset()
 
     @property
     def script_url(self) -> str:
@@ -113,6 +115,7 @@ class RuleSpec:
     title: str
     fix: str
     source: str  # "live pixel", "guide", "Spotify's advice", "flow"
+    optional: bool = False  # runs only when RuleConfig.enable names it
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,7 @@ class Rule:
     fix: str
     source: str
     check: Check = field(repr=False)
+    optional: bool = False
 
     def run(self, facts: Facts) -> list[AuditFinding]:
         return [
@@ -137,13 +141,14 @@ class Rule:
             for hit in self.check(facts)
         ]
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "severity": self.severity,
             "title": self.title,
             "fix": self.fix,
             "source": self.source,
+            "optional": self.optional,
         }
 
 
@@ -168,7 +173,9 @@ def build_rules(specs: Iterable[RuleSpec]) -> dict[str, Rule]:
         fn = _CHECKS.get(spec.code)
         if fn is None:
             raise RuntimeError(f"rule {spec.code} is in the table but has no check")
-        rules[spec.code] = Rule(spec.code, spec.severity, spec.title, spec.fix, spec.source, fn)
+        rules[spec.code] = Rule(
+            spec.code, spec.severity, spec.title, spec.fix, spec.source, fn, spec.optional
+        )
     missing = set(_CHECKS) - set(rules)
     if missing:
         raise RuntimeError(f"checks without a table entry: {', '.join(sorted(missing))}")
@@ -181,7 +188,7 @@ def run_rules(rules: Iterable[Rule], timeline: Timeline, config: RuleConfig) -> 
     facts = Facts(timeline, config)
     findings: dict[tuple[Any, ...], AuditFinding] = {}
     for rule in rules:
-        if rule.code in config.disabled:
+        if rule.code in config.disabled or (rule.optional and rule.code not in config.enable):
             continue
         for finding in rule.run(facts):
             key = (finding.code, finding.page, finding.message)

@@ -232,5 +232,6 @@ TABLE: tuple[RuleSpec, ...] = (
         "the base code is in the body, not the document head",
         "Move the base code into <head> so it runs before any event and on every page.",
         "Spotify's advice",
+        optional=True,
     ),
 )

@@ -102,7 +102,12 @@ def click_id_not_persisted(facts: Facts) -> Iterator[Hit]:
             evidence=tuple(evidence),
         )
         return
-    last_snapshot, last_holders = held[-1]
+    # Cleared: a later snapshot on a host where it was held no longer has it anywhere (a
+    # different host not seeing it is CLICK_ID_COOKIE_SCOPE's business).
+    hosts = {host_of(s.page_url) for s, hs in held if hs}
+    last_snapshot, last_holders = next(
+        ((s, hs) for s, hs in reversed(held) if host_of(s.page_url) in hosts), held[-1]
+    )
     if not last_holders and len(held) > 1:
         kept = ", ".join(f"{k} {n}" for k, n in dict.fromkeys(where))
         yield Hit(

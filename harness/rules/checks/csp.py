@@ -42,12 +42,11 @@ def _image_urls(facts: Facts, page: PageLoad, policy: Policy) -> list[str]:
         for n in facts.network_from(page)
         if host_of(n.url) in facts.config.image_hosts and not facts.is_script(n.url)
     ]
-    if not urls:
-        # The site meant to allow the pixel's images (its img-src names a Spotify host, as the
-        # guide's CSP does): judge Spotify's documented image pixel host.
-        rule = policy.effective("img-src")
-        if rule and any("spotify" in v.lower() for v in rule[1]):
-            urls.append(f"https://{facts.config.image_hosts[0]}/")
+    # The site meant to allow the pixel's images (its img-src names a Spotify host, as the
+    # guide's CSP does): judge Spotify's documented image pixel host too.
+    rule = policy.effective("img-src")
+    if rule and any("spotify" in v.lower() for v in rule[1]):
+        urls.append(f"https://{facts.config.image_hosts[0]}/")
     return list(dict.fromkeys(urls))
 
 

@@ -142,17 +142,26 @@ def _signature(params: Any) -> str:
     return json.dumps(params, sort_keys=True, default=str)
 
 
+def _runs(urls: list[str]) -> Counter[str]:
+    """How many separate runs of each URL a sequence has (``a a b a`` → a: 2, b: 1)."""
+    runs: Counter[str] = Counter()
+    previous = None
+    for url in urls:
+        if url != previous:
+            runs[url] += 1
+        previous = url
+    return runs
+
+
 def _arrivals(facts: Facts) -> Counter[str]:
-    """How many times the calls show the page arriving at each URL (document loads and
-    single-page-app route changes)."""
+    """How many times the page arrived at each URL (document loads and single-page-app route
+    changes), as the calls of each document and the order of delivered events show it."""
     arrivals: Counter[str] = Counter()
     for doc in facts.documents:
-        previous = None
-        for call in doc.calls:
-            url = norm(call.page_url)
-            if url != previous:
-                arrivals[url] += 1
-            previous = url
+        arrivals.update(_runs([norm(c.page_url) for c in doc.calls]))
+    delivered = _runs([d.page for d in facts.delivered])
+    for url, count in delivered.items():
+        arrivals[url] = max(arrivals[url], count)
     return arrivals
 
 

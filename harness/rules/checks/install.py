@@ -82,43 +82,56 @@ def script_not_loaded(facts: Facts) -> Iterator[Hit]:
 @check("BASE_CODE_BROKEN")
 def base_code_broken(facts: Facts) -> Iterator[Hit]:
     for page in facts.pages:
-        html = facts.html(page)
-        url = norm(page.url)
-        guide = [s for s in html.inline if s.kind == "guide"]
-        object_stub = [
-            a
-            for a in getattr(facts.timeline, "assignments", ())
-            if norm(a.page_url) == url and a.type != "function"
-        ]
-        threw = [c for c in facts.calls_on(page) if c.threw]
-        errors = [
-            e.message
-            for e in facts.timeline.errors
-            if norm(e.page_url) == url and _SPDT_ERROR.search(e.message)
-        ]
-        has_base = bool(html.base_codes or html.script_tags or facts.calls_on(page))
-        if not (guide or object_stub or threw or (errors and has_base)):
-            continue
-        evidence = [f"inline base code: {s.snippet()}" for s in guide]
-        evidence += [
-            f"window.spdt assigned a {a.type} (keys {', '.join(a.keys) or 'none'})"
-            for a in object_stub
-        ]
-        evidence += [facts.call(c) for c in threw]
-        evidence += [f"uncaught error: {facts.text(m)}" for m in errors]
-        if guide or object_stub or any(_NOT_CALLABLE.search(m) for m in errors):
-            message = (
-                GUIDE_STUB_MESSAGE
-                if guide or object_stub
-                else (
-                    "spdt is not callable on this page, so spdt('conf', …) and every event throw "
-                    "and nothing is tracked."
-                )
+        hit = broken(facts, page)
+        if hit is not None:
+            yield hit
+
+
+def broken(facts: Facts, page: PageLoad) -> Hit | None:
+    """The BASE_CODE_BROKEN finding of a page, or None when its base code works."""
+    memo: dict[str, Hit | None] = facts.memo.setdefault("broken", {})
+    if page.url not in memo:
+        memo[page.url] = _broken(facts, page)
+    return memo[page.url]
+
+
+def _broken(facts: Facts, page: PageLoad) -> Hit | None:
+    html = facts.html(page)
+    url = norm(page.url)
+    guide = [s for s in html.inline if s.kind == "guide"]
+    object_stub = [
+        a
+        for a in getattr(facts.timeline, "assignments", ())
+        if norm(a.page_url) == url and a.type != "function"
+    ]
+    threw = [c for c in facts.calls_on(page) if c.threw]
+    errors = [
+        e.message
+        for e in facts.timeline.errors
+        if norm(e.page_url) == url and _SPDT_ERROR.search(e.message)
+    ]
+    has_base = bool(html.base_codes or html.script_tags or facts.calls_on(page))
+    if not (guide or object_stub or threw or (errors and has_base)):
+        return None
+    evidence = [f"inline base code: {s.snippet()}" for s in guide]
+    evidence += [
+        f"window.spdt assigned a {a.type} (keys {', '.join(a.keys) or 'none'})" for a in object_stub
+    ]
+    evidence += [facts.call(c) for c in threw]
+    evidence += [f"uncaught error: {facts.text(m)}" for m in errors]
+    if guide or object_stub or any(_NOT_CALLABLE.search(m) for m in errors):
+        message = (
+            GUIDE_STUB_MESSAGE
+            if guide or object_stub
+            else (
+                "spdt is not callable on this page, so spdt('conf', …) and every event throw "
+                "and nothing is tracked."
             )
-        else:
-            first_error = (threw[0].error if threw else None) or (errors[0] if errors else "")
-            message = f"The pixel code throws on this page: {facts.text(str(first_error))}."
-        yield Hit(message, page=facts.url(page.url), evidence=tuple(evidence))
+        )
+    else:
+        first_error = (threw[0].error if threw else None) or (errors[0] if errors else "")
+        message = f"The pixel code throws on this page: {facts.text(str(first_error))}."
+    return Hit(message, page=facts.url(page.url), evidence=tuple(evidence))
 
 
 @check("DUPLICATE_BASE_CODE")
@@ -165,9 +178,11 @@ def duplicate_base_code(facts: Facts) -> Iterator[Hit]:
 @check("MISSING_CONF")
 def missing_conf(facts: Facts) -> Iterator[Hit]:
     seen: set[str] = set()
+    # A conf that threw (the guide's stub) is BASE_CODE_BROKEN, the cause: not reported here.
+    broken_pages = {norm(p.url) for p in facts.pages if broken(facts, p) is not None}
     for doc in facts.documents:
         events = doc.event_calls
-        if not events or doc.conf_calls:
+        if not events or doc.conf_calls or doc.url in broken_pages:
             continue
         seen.add(doc.url)
         names = ", ".join(dict.fromkeys(str(c.command) for c in events))
