@@ -1,0 +1,59 @@
+"""What an audit was asked to do (the command line, as one frozen value)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.audit.journeys import JourneyFile
+from harness.audit.shard import Shard
+
+DEFAULT_PAGE_TIMEOUT = 30.0
+DEFAULT_TIMEOUT = 900.0
+DEFAULT_WORKERS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class AuditOptions:
+    urls: tuple[str, ...] = ()
+    journeys: tuple[JourneyFile, ...] = ()
+    click_id_param: str = "spclid"
+    click_id: str | None = None  # None: a fresh one per page
+    no_click_id: bool = False
+    script: str = "live"
+    crawl: int = 0  # 0: only the URLs given; N: breadth-first up to N pages
+    shard: Shard | None = None
+    host_map: dict[str, str] = field(default_factory=dict)
+    trust_spki: tuple[str, ...] = ()
+    insecure: bool = False
+    offline: bool = False
+    page_timeout: float = DEFAULT_PAGE_TIMEOUT
+    timeout: float = DEFAULT_TIMEOUT
+    browser: str | None = None
+    workers: int = DEFAULT_WORKERS
+    screenshots: bool = True
+    noscript: bool = True
+    redact: bool = True
+    headed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """For the report: what was asked, never a raw click id or certificate hash."""
+        return {
+            "urls": list(self.urls),
+            "journeys": [j.name for j in self.journeys],
+            "click_id_param": self.click_id_param,
+            "click_id": "none" if self.no_click_id else ("given" if self.click_id else "generated"),
+            "script": self.script,
+            "crawl": self.crawl,
+            "shard": str(self.shard) if self.shard else None,
+            "map": dict(self.host_map),
+            "trusted_certificates": len(self.trust_spki),
+            "insecure": self.insecure,
+            "offline": self.offline,
+            "page_timeout": self.page_timeout,
+            "timeout": self.timeout,
+            "workers": self.workers,
+            "screenshots": self.screenshots,
+            "noscript": self.noscript,
+            "redact": self.redact,
+        }

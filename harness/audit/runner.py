@@ -1,0 +1,295 @@
+"""Run an audit: worker threads, each with its own Playwright and Chromium (Playwright's sync
+API is bound to the thread that started it), sharing one mock (thread-safe); the calling
+thread hands out pages, walks the crawl breadth-first, and enforces the total time budget.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from harness.audit.crawl import normalise, origin, same_origin_links
+from harness.audit.lab import AuditHarness
+from harness.audit.model import AuditReport, PageResult, Problem
+from harness.audit.options import AuditOptions
+from harness.audit.page import PageAudit, Target, rule_config
+from harness.errors import HarnessError, UsageError
+from mock_endpoint.server import MockEndpoint
+
+Progress = Callable[[int, int, str], None]
+_STOP = None
+JOIN_GRACE = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """A worker could not start (no browser ...): the audit as a whole fails with it."""
+
+    error: HarnessError
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    target: Target
+    result: PageResult
+
+
+class _Worker(threading.Thread):
+    def __init__(
+        self,
+        *,
+        options: AuditOptions,
+        mock: MockEndpoint,
+        tasks: queue.Queue[Target | None],
+        results: queue.Queue[_Done | _Failed],
+        deadline: float,
+        abort: threading.Event,
+    ) -> None:
+        super().__init__(name="spdt-audit-worker", daemon=True)
+        self.options = options
+        self.mock = mock
+        self.tasks = tasks
+        self.results = results
+        self.deadline = deadline
+        self.abort = abort
+
+    def run(self) -> None:
+        options = self.options
+        try:
+            lab = AuditHarness(
+                catch_all=options.offline,
+                trust_spki=options.trust_spki,
+                mock=self.mock,
+                browser=options.browser,
+                headless=not options.headed,
+                extra_hosts=options.host_map,
+                script=options.script,
+            )
+            lab.start()
+        except HarnessError as exc:
+            self.results.put(_Failed(exc))
+            return
+        except Exception as exc:  # reported as one line, never a traceback
+            self.results.put(_Failed(HarnessError(f"the browser could not start: {exc}")))
+            return
+        try:
+            while True:
+                target = self.tasks.get()
+                if target is _STOP:
+                    return
+                self.results.put(_Done(target, self._one(lab, target)))
+        finally:
+            with contextlib.suppress(Exception):
+                lab.stop()
+
+    def _one(self, lab: AuditHarness, target: Target) -> PageResult:
+        url = target.url or ""
+        if self.abort.is_set():
+            return PageResult(target.index, url, problem=Problem("skipped", self.abort_reason()))
+        if time.monotonic() >= self.deadline:
+            return PageResult(
+                target.index,
+                url,
+                problem=Problem(
+                    "timeout",
+                    f"not audited: the total --timeout ({self.options.timeout:g} s) ran out",
+                ),
+            )
+        try:
+            return PageAudit(lab, target, self.options, self.deadline).run()
+        except HarnessError as exc:
+            return PageResult(target.index, url, problem=Problem("crashed", _line(exc)))
+        except Exception as exc:  # one page's crash must not end the audit
+            return PageResult(
+                target.index, url, problem=Problem("crashed", f"{type(exc).__name__}: {_line(exc)}")
+            )
+
+    def abort_reason(self) -> str:
+        return "not audited: an environment problem on an earlier page (see there)"
+
+
+def _line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class AuditRun:
+    """One audit. ``run()`` returns the report; ``hung`` tells the CLI a worker is stuck in the
+    browser past the deadline (it then exits without waiting for it)."""
+
+    def __init__(self, options: AuditOptions, progress: Progress | None = None) -> None:
+        if not options.urls and not options.journeys:
+            raise UsageError("nothing to audit: give at least one URL or --journey FILE")
+        if options.crawl and options.journeys:
+            raise UsageError("--crawl and --journey do not go together")
+        self.options = options
+        self.progress = progress
+        self.hung = False
+        self._tasks: queue.Queue[Target | None] = queue.Queue()
+        self._results: queue.Queue[_Done | _Failed] = queue.Queue()
+        self._abort = threading.Event()
+        self._workers: list[_Worker] = []
+        self._started = time.monotonic()
+        self.deadline = self._started + options.timeout
+        self._done = 0
+        self._total = 0
+
+    # -- targets ----------------------------------------------------------------------------
+    def _initial_targets(self) -> list[Target]:
+        options = self.options
+        if options.journeys:
+            bases: list[str | None] = list(options.urls) or [None]
+            pairs = [(url, j) for url in bases for j in options.journeys]
+            return [Target(i, url, j) for i, (url, j) in enumerate(pairs)]
+        return [Target(i, url) for i, url in enumerate(options.urls)]
+
+    def _owned(self, target: Target) -> Target:
+        shard = self.options.shard
+        if shard is None or shard.owns(target.index):
+            return target
+        return Target(target.index, target.url, target.journey, audit=False)
+
+    # -- workers ----------------------------------------------------------------------------
+    def _ensure_workers(self, mock: MockEndpoint, wanted: int) -> None:
+        wanted = max(1, min(self.options.workers, wanted))
+        while len(self._workers) < wanted:
+            worker = _Worker(
+                options=self.options,
+                mock=mock,
+                tasks=self._tasks,
+                results=self._results,
+                deadline=self.deadline,
+                abort=self._abort,
+            )
+            worker.start()
+            self._workers.append(worker)
+
+    def _run_batch(self, mock: MockEndpoint, targets: list[Target]) -> dict[int, PageResult]:
+        """Audit ``targets`` in parallel; results by index (missing ones timed out)."""
+        self._ensure_workers(mock, len(targets))
+        for target in targets:
+            self._tasks.put(target)
+        results: dict[int, PageResult] = {}
+        while len(results) < len(targets):
+            remaining = self.deadline + JOIN_GRACE - time.monotonic()
+            if remaining <= 0:
+                self.hung = True
+                break
+            try:
+                item = self._results.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if isinstance(item, _Failed):
+                raise item.error
+            results[item.target.index] = item.result
+            if item.target.audit:
+                self._done += 1
+                if self.progress is not None:
+                    self.progress(self._done, self._total, item.target.url or "")
+            if item.result.problem is not None and item.result.problem.kind == "environment":
+                self._abort.set()
+        for target in targets:
+            if target.index not in results:
+                results[target.index] = PageResult(
+                    target.index,
+                    target.url or "",
+                    problem=Problem(
+                        "timeout",
+                        f"the page was still being audited when the total --timeout "
+                        f"({self.options.timeout:g} s) ran out",
+                    ),
+                )
+        return results
+
+    # -- the run ----------------------------------------------------------------------------
+    def run(self) -> AuditReport:
+        mock = MockEndpoint()
+        mock.start()
+        try:
+            pages = self._crawl(mock) if self.options.crawl else self._list(mock)
+        finally:
+            self._stop_workers()
+            mock.stop()
+        shard = self.options.shard
+        return AuditReport(
+            pages=tuple(sorted(pages, key=lambda p: p.index)),
+            options=self.options.to_json(),
+            shards=(str(shard),) if shard else (),
+            seconds=time.monotonic() - self._started,
+        )
+
+    def _list(self, mock: MockEndpoint) -> list[PageResult]:
+        targets = [t for t in map(self._owned, self._initial_targets()) if t.audit]
+        self._total = len(targets)
+        if not targets:
+            return []
+        return list(self._run_batch(mock, targets).values())
+
+    def _crawl(self, mock: MockEndpoint) -> list[PageResult]:
+        options = self.options
+        limit = options.crawl
+        params = rule_config(options).click_id_params
+        start: list[str] = []
+        for url in options.urls:
+            page = normalise(url, params)
+            if page is None:
+                raise UsageError(f"cannot crawl {url!r}: not an http(s) URL")
+            if page not in start:
+                start.append(page)
+        origins = {origin(u) for u in start}
+        seen = set(start)
+        level = start[:limit]
+        audited: list[PageResult] = []
+        index = 0
+        shard = options.shard
+        self._total = sum(1 for i in range(min(limit, len(level))) if not shard or shard.owns(i))
+        while level and time.monotonic() < self.deadline:
+            targets = [self._owned(Target(index + i, url)) for i, url in enumerate(level)]
+            index += len(level)
+            results = self._run_batch(mock, targets)
+            found: list[str] = []
+            for target in targets:
+                result = results[target.index]
+                if target.audit:
+                    audited.append(result)
+                for link in same_origin_links(result.links, origins, params):
+                    if link not in seen and len(seen) < limit:
+                        seen.add(link)
+                        found.append(link)
+            level = found
+            if shard:
+                self._total += sum(1 for i in range(len(found)) if shard.owns(index + i))
+            else:
+                self._total += len(found)
+            if self._abort.is_set():
+                break
+        if level and not self._abort.is_set():  # the total timeout ended the crawl
+            audited += self._timed_out(level, index)
+        return audited
+
+    def _timed_out(self, level: list[str], index: int) -> list[PageResult]:
+        shard = self.options.shard
+        message = f"not audited: the total --timeout ({self.options.timeout:g} s) ran out"
+        return [
+            PageResult(index + i, url, problem=Problem("timeout", message))
+            for i, url in enumerate(level)
+            if not shard or shard.owns(index + i)
+        ]
+
+    def _stop_workers(self) -> None:
+        for _ in self._workers:
+            self._tasks.put(_STOP)
+        if self.hung:
+            return
+        for worker in self._workers:
+            worker.join(timeout=JOIN_GRACE)
+            if worker.is_alive():
+                self.hung = True
+
+
+def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditReport:
+    return AuditRun(options, progress).run()
