@@ -17,7 +17,7 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _commands() -> dict[str, tuple[str, Callable[[argparse.ArgumentParser], Command]]]:
-    from harness.cli import e2e_cmd, mock_cmd, serve_cmd, sites_cmd
+    from harness.cli import audit_cmd, e2e_cmd, mock_cmd, report_cmd, serve_cmd, sites_cmd
 
     return {
         "mock": ("run the mock Spotify pixel hosts", mock_cmd.configure),
@@ -27,6 +27,8 @@ def _commands() -> dict[str, tuple[str, Callable[[argparse.ArgumentParser], Comm
             "run every catalogue scenario in Chromium and check its findings",
             e2e_cmd.configure,
         ),
+        "audit": ("audit URLs (or journeys) in Chromium and report findings", audit_cmd.configure),
+        "report": ("merge or render saved audit reports", report_cmd.configure),
     }
 
 
