@@ -18,9 +18,8 @@ import yaml
 
 from harness.errors import FixtureSiteError, UsageError
 
-# The finding codes of issue #5 (docs/findings.md). Every code a scenario names in `findings`
-# or `must_not` must be one of these; a typo would otherwise silently weaken a scenario.
-KNOWN_FINDING_CODES: frozenset[str] = frozenset(
+# The finding codes of issue #5 (docs/findings.md): the catalogue triggers and guards each of them.
+ISSUE_5_CODES: frozenset[str] = frozenset(
     {
         "PIXEL_NOT_FOUND",
         "SCRIPT_NOT_LOADED",
@@ -54,6 +53,20 @@ KNOWN_FINDING_CODES: frozenset[str] = frozenset(
     }
 )
 
+
+def _rule_table_codes() -> frozenset[str]:
+    """The auditor's own codes (harness.rules), when it can be imported."""
+    try:
+        from harness.rules.table import TABLE
+    except ImportError:
+        return frozenset()
+    return frozenset(spec.code for spec in TABLE)
+
+
+# Every code a scenario may name in `findings` or `must_not`: issue #5's and the auditor's.
+# A typo would otherwise silently weaken a scenario.
+KNOWN_FINDING_CODES: frozenset[str] = ISSUE_5_CODES | _rule_table_codes()
+
 CATALOGUE_KEYS = frozenset({"defaults", "sites", "scenarios"})
 SITE_KEYS = frozenset({"title", "host", "pages", "vars", "flow", "flows"})
 SCENARIO_KEYS = frozenset(
@@ -71,6 +84,8 @@ SCENARIO_KEYS = frozenset(
         "redirects",
     }
 )
+# names the renderer provides to every template; a site variable may not take them
+RESERVED_VARS = frozenset({"scenario", "page", "site_title", "host", "url", "home"})
 REDIRECT_KEYS = frozenset({"to", "host", "status", "query", "via"})
 REDIRECT_HOSTS = ("same", "apex", "www")
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
@@ -258,6 +273,10 @@ def _parse_site(name: str, raw: Any, defaults: dict[str, Any]) -> Site:
     pages = _require(raw, "pages", list, where)
     if not pages or not all(isinstance(p, str) and p.isidentifier() for p in pages):
         raise FixtureSiteError(f"{where}: 'pages' must be a non-empty list of plain names")
+    site_vars = deep_merge(defaults, _optional(raw, "vars", dict, where, {}))
+    reserved = sorted(RESERVED_VARS & set(site_vars))
+    if reserved:
+        raise FixtureSiteError(f"{where}: template variables {reserved} are reserved")
     flows = {
         str(flow_name): _check_flow(steps, f"{where}, flow {flow_name}")
         for flow_name, steps in _optional(raw, "flows", dict, where, {}).items()
@@ -269,7 +288,7 @@ def _parse_site(name: str, raw: Any, defaults: dict[str, Any]) -> Site:
         title=_require(raw, "title", str, where),
         host=_require(raw, "host", str, where),
         pages=tuple(pages),
-        vars=deep_merge(defaults, _optional(raw, "vars", dict, where, {})),
+        vars=site_vars,
         flow=flow,
         flows=flows,
     )

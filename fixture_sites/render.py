@@ -11,9 +11,6 @@ import jinja2
 from fixture_sites.catalogue import Redirect, Scenario
 from harness.errors import FixtureSiteError
 
-# names the renderer provides; a site variable of the same name would be shadowed
-RESERVED_NAMES = frozenset({"scenario", "page", "site_title", "host", "url", "home"})
-
 
 def _params(value: Any) -> Any:
     """Event parameters without the ones a scenario switched off with ``null``."""
