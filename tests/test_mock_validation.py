@@ -439,3 +439,19 @@ def test_each_conversion_rule(body: Any, code: str, message: str) -> None:
     found = [f for f in validate_conversion(body, now=NOW) if f.code == code]
     assert found, f"no {code} in {validate_conversion(body, now=NOW)}"
     assert message in found[0].message
+
+
+def test_docs_list_exactly_the_registered_rules() -> None:
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "mock.md").read_text()
+    table = doc[doc.index("| code | severity | scope |") :]
+    listed = {m.group(1): m.group(2) for m in re.finditer(r"^\| `(\w+)` \| (\w+) \|", table, re.M)}
+    assert listed == {r.code: r.severity for r in all_rules()}
+
+
+def test_null_value_and_currency_are_reported() -> None:
+    found = validate_pixel_event("purchase", KEY, {"value": None, "currency": None, "order_id": 1})
+    assert codes(found) == ["INVALID_CURRENCY", "INVALID_VALUE"]
+    assert validate_pixel_event("lead", KEY, {"type": None, "quantity": None}) == ()

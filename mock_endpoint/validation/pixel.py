@@ -118,7 +118,7 @@ def missing_currency(s: PixelSubject) -> Iterator[str]:
 
 @rule("MISSING_VALUE", "warning", "pixel", "a purchase is sent without value")
 def missing_value(s: PixelSubject) -> Iterator[str]:
-    if s.name == "purchase" and not _present(s.params, "value"):
+    if s.name == "purchase" and "value" not in s.params:  # null: INVALID_VALUE
         yield "purchase has no value: revenue cannot be reported"
 
 
