@@ -16,6 +16,7 @@
       var tag = d.createElement("script");
       tag.text = {{ base_js|string|tojson }};
       d.head.appendChild(tag);
+      d.documentElement.setAttribute("data-tag-manager", "fired");  // flows wait for this
       held.push = function (call) { w.spdt.apply(w, call); return held.length; };
       for (var i = 0; i < held.length; i++) { w.spdt.apply(w, held[i]); }
     }
