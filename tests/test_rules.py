@@ -866,3 +866,58 @@ def test_evidence_redacts_identifiers() -> None:
     text = json.dumps([f.to_json() for f in evaluate(timeline)])
     assert "jane@example.com" not in text
     assert CLICK not in text
+
+
+# -- real captures: global seq, redirect hops, ids --------------------------------------------
+
+
+def test_documents_split_when_seq_is_global() -> None:
+    # The capture numbers calls across documents; time restarts with each document.
+    product = "https://shop.test/product"
+    timeline = replace(
+        good(),
+        pages=(*good().pages, page(product, doc(official() + noscript()))),
+        calls=(
+            SpdtCall(1, LANDING, "conf", ({"key": KEY},), 500.0),
+            SpdtCall(2, LANDING, "view", (), 501.0),
+            SpdtCall(3, product, "conf", ({"key": KEY},), 600.0),  # time did not go back
+            SpdtCall(4, product, "view", (), 601.0),
+        ),
+        records=(ingest("view"), ingest("view", url=product)),
+        network=(script_hit(), script_hit(product)),
+    )
+    assert evaluate(timeline) == []
+
+
+def test_redirect_hops_and_3xx_pages_are_not_audited() -> None:
+    hop = f"https://shop.test/go?spclid={CLICK}"
+    timeline = replace(
+        good(),
+        pages=(
+            PageLoad(hop, 302, {"content-type": "text/html"}, "", (hop,)),
+            PageLoad(hop + "&js=1", 200, {"content-type": "text/html"}, doc(), (hop + "&js=1",)),
+            *good().pages,
+        ),
+        landing=LandingInfo(hop, CLICK, "spclid", (hop, hop + "&js=1", LANDING), LANDING),
+    )
+    assert evaluate(timeline) == []
+
+
+def test_same_order_sent_twice_with_different_fields_is_a_duplicate() -> None:
+    params = {"value": 1, "currency": "USD", "order_id": "A"}
+    base = purchase_timeline(params)
+    more = {**params, "quantity": 1}
+    twice = replace(base, records=(*base.records, ingest("purchase", more, url=THANKS)))
+    assert "DUPLICATE_EVENT" in found(twice)
+
+
+def test_emails_in_page_urls_are_redacted() -> None:
+    thanks = THANKS + "?email=buyer%40example.com&plan=pro"
+    base = purchase_timeline({"value": 5, "order_id": "1"}, delivered=False)
+    timeline = replace(
+        base,
+        calls=tuple(replace(c, page_url=thanks) if c.page_url == THANKS else c for c in base.calls),
+    )
+    (hit,) = found(timeline)["MISSING_CURRENCY"]
+    assert hit.page == "https://shop.test/thanks?email=buye…&plan=pro"
+    assert "example.com" not in json.dumps(hit.to_json())

@@ -42,6 +42,7 @@ SENSITIVE_PARAMS = frozenset(
     }
 )
 NON_EVENTS = frozenset({"conf", "alias"})
+_QUERY_PAIR = re.compile(r"([?&#;])([^=&#;]+)=([^&#;]*)")
 
 
 def redact(value: Any, keep: int = 4) -> str:
@@ -148,10 +149,15 @@ class Facts:
         text = str(url)
         if not self.config.redact:
             return text
-        names = "|".join(re.escape(p) for p in self.config.click_id_params if p)
-        if names:
-            pattern = re.compile(rf"([?&#](?:{names})=)([^&#]*)", re.IGNORECASE)
-            text = pattern.sub(lambda m: m.group(1) + redact(m.group(2)), text)
+        names = {p.lower() for p in self.config.click_id_params if p} | SENSITIVE_PARAMS
+
+        def shorten(match: re.Match[str]) -> str:
+            name, value = match.group(2), match.group(3)
+            if name.lower() in names or "@" in value or "%40" in value.lower():
+                return f"{match.group(1)}{name}={redact(value)}"
+            return match.group(0)
+
+        text = _QUERY_PAIR.sub(shorten, text)
         return self.text(text)
 
     def text(self, value: str) -> str:
@@ -209,11 +215,21 @@ class Facts:
 
     # -- pages and documents ---------------------------------------------------------------
     @cached_property
+    def hops(self) -> frozenset[str]:
+        """URLs a redirect (HTTP or JavaScript) only passed through."""
+        chains = [p.redirect_chain for p in self.timeline.pages]
+        if self.timeline.landing is not None:
+            chains.append(self.timeline.landing.redirect_chain)
+        return frozenset(norm(u) for chain in chains for u in chain[:-1])
+
+    @cached_property
     def pages(self) -> tuple[PageLoad, ...]:
-        """HTML documents worth auditing: not error pages, not non-HTML responses."""
+        """HTML documents worth auditing: 2xx, HTML, not a redirect hop."""
         out: list[PageLoad] = []
         for page in self.timeline.pages:
-            if page.status is not None and page.status >= 400:
+            if page.status is not None and not 200 <= page.status < 300:
+                continue
+            if norm(page.url) in self.hops:
                 continue
             kind = page.headers.get("content-type", "text/html").lower()
             if "html" not in kind:
@@ -230,14 +246,28 @@ class Facts:
 
     @cached_property
     def documents(self) -> tuple[Document, ...]:
-        docs: list[list[SpdtCall]] = []
-        last_seq: int | None = None
+        """The calls split by the document that made them.
+
+        A new document starts when the call's time (ms since its document's time origin) goes
+        back, or when the call is made at the URL of a page loaded later than the current one
+        (single-page-app routes to URLs that were never loaded stay in their document)."""
+        loads = [norm(p.url) for p in self.timeline.pages]
+        docs: list[tuple[str, list[SpdtCall]]] = []
+        index = -1  # the page load the current document belongs to
+        previous: SpdtCall | None = None
         for call in self.timeline.calls:
-            if last_seq is None or call.seq <= last_seq:
-                docs.append([])
-            docs[-1].append(call)
-            last_seq = call.seq
-        return tuple(Document(i, norm(d[0].page_url), tuple(d)) for i, d in enumerate(docs))
+            url = norm(call.page_url)
+            later = next((i for i in range(index + 1, len(loads)) if loads[i] == url), None)
+            moved = previous is not None and url != norm(previous.page_url) and later is not None
+            if previous is None or call.time < previous.time or moved:
+                if later is not None:
+                    index = later
+                elif index + 1 < len(loads) and loads[index + 1] == url:
+                    index += 1
+                docs.append((loads[index] if 0 <= index < len(loads) else url, []))
+            docs[-1][1].append(call)
+            previous = call
+        return tuple(Document(i, url, tuple(calls)) for i, (url, calls) in enumerate(docs))
 
     def documents_of(self, page: PageLoad) -> tuple[Document, ...]:
         url = norm(page.url)

@@ -137,7 +137,14 @@ for _code in PARAM_CODES:
 
 
 def _signature(params: Any) -> str:
+    """What makes two events the same: their order_id/event_id when they carry one (the same
+    order sent twice is double counting even if other fields differ), else every parameter."""
+    if isinstance(params, list) and len(params) == 1:
+        params = params[0]
     if isinstance(params, dict):
+        ids = {k: params[k] for k in ("order_id", "event_id") if params.get(k) not in (None, "")}
+        if ids:
+            return "ids:" + json.dumps(ids, sort_keys=True, default=str)
         params = {k: v for k, v in params.items() if k not in VOLATILE}
     return json.dumps(params, sort_keys=True, default=str)
 
