@@ -903,6 +903,19 @@ def test_redirect_hops_and_3xx_pages_are_not_audited() -> None:
     assert evaluate(timeline) == []
 
 
+def test_javascript_landing_hop_is_not_audited() -> None:
+    hop = f"https://shop.test/listen?spclid={CLICK}"
+    timeline = replace(
+        good(),
+        pages=(
+            page(hop, doc("<script>location.replace('/?'+location.search)</script>")),
+            *good().pages,
+        ),
+        landing=LandingInfo(hop, CLICK, "spclid", (hop,), LANDING),
+    )
+    assert evaluate(timeline) == []
+
+
 def test_same_order_sent_twice_with_different_fields_is_a_duplicate() -> None:
     params = {"value": 1, "currency": "USD", "order_id": "A"}
     base = purchase_timeline(params)

@@ -218,8 +218,13 @@ class Facts:
     def hops(self) -> frozenset[str]:
         """URLs a redirect (HTTP or JavaScript) only passed through."""
         chains = [p.redirect_chain for p in self.timeline.pages]
-        if self.timeline.landing is not None:
-            chains.append(self.timeline.landing.redirect_chain)
+        landing = self.timeline.landing
+        if landing is not None:
+            # A JavaScript redirect shows as a landing whose final URL is not the last of its
+            # (HTTP) chain: every URL before the final one was only passed through.
+            final = norm(landing.final_url)
+            passed = (*landing.redirect_chain, landing.requested_url)
+            chains.append((*(u for u in passed if norm(u) != final), landing.final_url))
         return frozenset(norm(u) for chain in chains for u in chain[:-1])
 
     @cached_property

@@ -131,8 +131,9 @@ def click_id_dropped(facts: Facts) -> Iterator[Hit]:
         pairs = []
     if any(k.lower() in params and v == landing.click_id for k, v in pairs):
         return
-    chain = landing.redirect_chain or (landing.requested_url, final)
-    kind = "redirect" if len(chain) > 1 else "JavaScript or history rewrite"
+    passed = (landing.requested_url, *landing.redirect_chain)
+    chain = (*dict.fromkeys(u for u in passed if norm(u) != norm(final)), final)
+    kind = "redirect" if len(landing.redirect_chain) > 1 else "JavaScript redirect or rewrite"
     yield Hit(
         f"The landing {kind} dropped the click id: {facts.url(landing.requested_url)} ended on "
         f"{facts.url(final)} without {landing.param or 'the click id parameter'}.",
