@@ -13,10 +13,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from playwright.sync_api import Browser, BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
+from harness.assertions.findings import check_findings
 from harness.assertions.matching import EventMatcher, near_miss_report
 from harness.capture.recorder import Recorder
 from harness.capture.timeline import LandingInfo, Timeline
 from harness.errors import AssertionFailed, NavigationError
+from harness.rules import AuditFinding, RuleConfig, evaluate
 from mock_endpoint.records import PixelEvent, Record
 from mock_endpoint.server import MockEndpoint
 from mock_endpoint.session import user_agent_with_session
@@ -83,6 +85,11 @@ class PixelContext:
             java_script_enabled=java_script_enabled,
             **context_args,
         )
+        # The mock lives on loopback. Chromium's Local Network Access checks block requests
+        # from public pages (a real site under audit) to loopback unless this is granted; an
+        # older Chromium without the permission does not need it.
+        with contextlib.suppress(PlaywrightError):
+            context.grant_permissions(["local-network-access"])
         try:
             return cls(context, mock, session, click_id_param, capture=capture)
         except BaseException:
@@ -249,6 +256,31 @@ class PixelContext:
             raise AssertionFailed(
                 f"expected no {matcher.describe()} within {during:g} s; got one from {event.url}"
             )
+
+    def findings(self, config: RuleConfig | None = None) -> list[AuditFinding]:
+        """Run the audit rules over everything this context captured so far."""
+        self.settle()
+        self.snapshot()
+        return evaluate(self.timeline(), config or RuleConfig(click_id_params=self._params()))
+
+    def expect_findings(
+        self,
+        *codes: str,
+        absent: tuple[str, ...] = (),
+        exact: bool = False,
+        config: RuleConfig | None = None,
+    ) -> list[AuditFinding]:
+        """Fail unless the rules report ``codes`` (and none of ``absent``; nothing else with
+        ``exact``). ``expect_findings(exact=True)`` asserts a clean install."""
+        findings = self.findings(config)
+        check_findings(findings, codes, absent=absent, exact=exact)
+        return findings
+
+    def _params(self) -> tuple[str, ...]:
+        defaults = RuleConfig().click_id_params
+        if self.click_id_param in defaults:
+            return defaults
+        return (self.click_id_param, *defaults)
 
     def click_id_locations(self, click_id: str) -> list[str]:
         """Every first-party place (cookie, localStorage, sessionStorage) holding ``click_id``."""

@@ -1,4 +1,5 @@
-"""Run catalogue scenarios in one browser against one mock, a fresh context per scenario."""
+"""Run catalogue scenarios in one browser against one mock, a fresh context per scenario, and
+check that each produces exactly its declared findings."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from fixture_sites.catalogue import Scenario
-from harness.context import new_click_id
-from harness.errors import AssertionFailed
+from harness.capture.timeline import Timeline
+from harness.context import PixelContext, new_click_id
+from harness.errors import HarnessError
 from harness.flows.journey import parse_journey
 from harness.flows.runner import run_journey
 from harness.lab import Harness
+from harness.rules import AuditFinding, RuleConfig, evaluate
 
 CLICK_ID_PARAMS = ("spclid", "sp_click_id")
 
@@ -19,28 +22,93 @@ CLICK_ID_PARAMS = ("spclid", "sp_click_id")
 @dataclass(frozen=True, slots=True)
 class ScenarioResult:
     scenario: str
+    summary: str
     click_id_param: str
-    ok: bool
-    problems: tuple[str, ...]
+    expected: frozenset[str]
+    findings: tuple[AuditFinding, ...]
+    problems: tuple[str, ...]  # flow steps that could not run (not expectations)
     seconds: float
+    must_not: frozenset[str] = frozenset()
+
+    @property
+    def codes(self) -> frozenset[str]:
+        return frozenset(f.code for f in self.findings)
+
+    @property
+    def missing(self) -> frozenset[str]:
+        return self.expected - self.codes
+
+    @property
+    def unexpected(self) -> frozenset[str]:
+        return self.codes - self.expected
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.unexpected and not self.problems
+
+    @property
+    def name(self) -> str:
+        return f"{self.scenario}[{self.click_id_param}]"
+
+
+def noscript_timeline(lab: Harness, url: str) -> Timeline | None:
+    """The landing page again, with JavaScript disabled (what the noscript fallback sends)."""
+    with lab.new_context(java_script_enabled=False) as ctx:
+        try:
+            ctx.goto(url)
+        except HarnessError:
+            return None
+        ctx.settle(quiet=0.2, limit=2.0)
+        ctx.snapshot()
+        return ctx.timeline()
+
+
+def capture_flow(
+    lab: Harness,
+    ctx: PixelContext,
+    steps: list[dict[str, object]],
+    *,
+    click_id: str,
+    noscript: bool = True,
+) -> tuple[Timeline, list[str]]:
+    """Run a flow in ``ctx`` and return its timeline (with a JS-disabled landing) and problems."""
+    journey = parse_journey(steps)
+    result = run_journey(ctx, journey, click_id=click_id, stop_on_error=True)
+    problems = [
+        f"{r.step.describe()}: {r.message}"
+        for r in result.steps
+        if not r.ok and r.step.verb != "expect_event"
+    ]
+    ctx.settle()
+    ctx.snapshot()
+    landing_url = next((s.target for s in journey.steps if s.verb in ("land", "goto")), None)
+    return (
+        ctx.timeline(
+            consent_after_record=result.consent_at_record,
+            expected_events=tuple(s.name for s in journey.expected_events() if s.name),
+            unmet_expectations=tuple(r.message for r in result.unmet),
+            noscript=noscript_timeline(lab, landing_url) if noscript and landing_url else None,
+        ),
+        problems,
+    )
 
 
 def run_scenario(lab: Harness, scenario: Scenario, click_id_param: str) -> ScenarioResult:
     started = time.monotonic()
-    problems: list[str] = []
-    click_id = new_click_id()
     with lab.new_context(click_id_param=click_id_param) as ctx:
-        result = run_journey(
-            ctx, parse_journey(scenario.resolved_flow()), click_id=click_id, stop_on_error=True
+        timeline, problems = capture_flow(
+            lab, ctx, scenario.resolved_flow(), click_id=new_click_id()
         )
-        problems.extend(f"{r.step.describe()}: {r.message}" for r in result.steps if not r.ok)
-        if result.ok:
-            try:
-                ctx.expect_click_id_persisted(click_id)
-            except AssertionFailed as exc:
-                problems.append(str(exc))
+    findings = evaluate(timeline, RuleConfig())
     return ScenarioResult(
-        scenario.name, click_id_param, not problems, tuple(problems), time.monotonic() - started
+        scenario=scenario.name,
+        summary=scenario.summary,
+        click_id_param=click_id_param,
+        expected=scenario.findings,
+        findings=tuple(findings),
+        problems=tuple(problems),
+        seconds=time.monotonic() - started,
+        must_not=scenario.must_not,
     )
 
 

@@ -23,10 +23,14 @@ from playwright.sync_api import Error as PlaywrightError
 from harness.browser.discovery import BrowserExecutable, find_browser
 from harness.browser.launch import HostMap, launch_args
 from harness.context import PixelContext
-from harness.errors import BrowserLaunchError
+from harness.errors import BrowserLaunchError, UsageError
+from mock_endpoint.hosts import SCRIPT_HOST
 from mock_endpoint.server import MockEndpoint
 
 DEFAULT_CLICK_ID_PARAM = "spclid"
+# One counter per process: several harnesses (threads, a pytest session) never share an id.
+_SESSION_IDS = itertools.count(1)
+SCRIPT_MODES = ("emulated", "live")
 
 
 class Harness:
@@ -37,8 +41,25 @@ class Harness:
         browser: str | None = None,
         headless: bool = True,
         extra_hosts: Mapping[str, str] | None = None,
+        passthrough: tuple[str, ...] = (),
         mock: MockEndpoint | None = None,
+        playwright: Playwright | None = None,
+        script: str = "emulated",
+        launch_options: Mapping[str, Any] | None = None,
     ) -> None:
+        """``script`` "emulated" serves our ping.min.js from the mock; "live" lets the real one
+        load from pixel.byspotify.com while every event host stays mapped to the mock.
+
+        ``playwright``: an already started Playwright (e.g. pytest-playwright's fixture); the
+        harness then neither starts nor stops it. ``launch_options`` are passed to
+        ``chromium.launch`` (``slow_mo``, ``headless`` ...), our flags added.
+        """
+        if script not in SCRIPT_MODES:
+            raise UsageError(f"script mode {script!r}: expected one of {', '.join(SCRIPT_MODES)}")
+        self.script = script
+        self._passthrough = passthrough
+        self._launch_options = dict(launch_options or {})
+        self._own_playwright = playwright is None
         self._sites_wanted = sites
         self._browser_path = browser
         self._headless = headless
@@ -47,10 +68,9 @@ class Harness:
         self.mock = mock or MockEndpoint()
         self.sites: Any = None  # FixtureServer when sites=True
         self.executable: BrowserExecutable | None = None
-        self._pw: Playwright | None = None
+        self._pw: Playwright | None = playwright
         self.browser: Browser | None = None
         self._user_agent = ""
-        self._ids = itertools.count(1)
         self._prefix = f"p{os.getpid()}"
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -63,7 +83,8 @@ class Harness:
 
                 self.sites = FixtureServer().start()
             self.executable = find_browser(self._browser_path)
-            self._pw = sync_playwright().start()
+            if self._pw is None:
+                self._pw = sync_playwright().start()
             self.browser = self._launch()
             probe = self.browser.new_page()
             self._user_agent = str(probe.evaluate("navigator.userAgent"))
@@ -75,10 +96,14 @@ class Harness:
 
     def host_map(self) -> HostMap:
         targets = dict(self.mock.host_map())
+        passthrough = list(self._passthrough)
+        if self.script == "live":
+            del targets[SCRIPT_HOST]
+            passthrough.append(SCRIPT_HOST)
         if self.sites is not None:
             targets.update(self.sites.host_map())
         targets.update(self._extra_hosts)
-        return HostMap(targets)
+        return HostMap(targets, passthrough=tuple(passthrough))
 
     def spki_hashes(self) -> list[str]:
         hashes = [self.mock.spki]
@@ -90,10 +115,13 @@ class Harness:
         assert self._pw is not None
         assert self.executable is not None
         try:
+            options: dict[str, Any] = {"headless": self._headless, **self._launch_options}
+            extra = list(options.pop("args", []))
+            options.pop("executable_path", None)
             return self._pw.chromium.launch(
                 executable_path=self.executable.path,
-                headless=self._headless,
-                args=launch_args(self.host_map(), self.spki_hashes()),
+                args=[*extra, *launch_args(self.host_map(), self.spki_hashes())],
+                **options,
             )
         except PlaywrightError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
@@ -106,7 +134,7 @@ class Harness:
             with contextlib.suppress(PlaywrightError):
                 self.browser.close()
             self.browser = None
-        if self._pw is not None:
+        if self._pw is not None and self._own_playwright:
             self._pw.stop()
             self._pw = None
         if self.sites is not None:
@@ -128,7 +156,7 @@ class Harness:
 
     # -- contexts ------------------------------------------------------------------------
     def new_session_id(self) -> str:
-        return f"{self._prefix}-{next(self._ids)}"
+        return f"{self._prefix}-{next(_SESSION_IDS)}"
 
     def new_context(
         self,

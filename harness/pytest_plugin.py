@@ -1,45 +1,236 @@
-"""pytest plugin (entry point ``pytest11``): fixtures only; the logic lives in ``harness``.
+"""pytest plugin (entry point ``pytest11``): fixtures and a marker; the logic lives in ``harness``.
 
-- ``spdt_harness`` (session): one mock, the fixture sites and one Chromium with the resolver rules.
-- ``spdt_context`` (function): a fresh browser context bound to its own recorder session.
+Layered on pytest-playwright: it uses its ``playwright`` instance, its launch options
+(``--headed``, ``--slowmo``), its ``browser_context_args`` and its ``output_path``
+(``test-results/<test>``), so ``page`` and ``spdt_context`` can live in one test run.
 
-Options: ``--spdt-browser PATH`` (else ``$SPDT_BROWSER``, Playwright's Chromium, the system's).
+Fixtures
+- ``spdt_mock`` (session): the mock Spotify pixel hosts.
+- ``spdt_config`` (session): defaults for every test; override it in a conftest.py.
+- ``spdt_harness`` (session): mock + fixture sites + a Chromium with the resolver rules, for
+  ``spdt_config``'s script mode and hosts.
+- ``spdt_context`` (function): a fresh browser context bound to its own recorder session, set
+  up from ``spdt_config`` and the test's ``@pytest.mark.spdt(...)``.
+
+Marker: ``@pytest.mark.spdt(click_id_param="sp_click_id", script="emulated"|"live",
+hosts={"staging.example.com": "127.0.0.1:8443"})``.
+
+On failure, ``test-results/<test>/`` receives ``spdt-trace.zip`` (Playwright trace),
+``spdt-screenshot.png`` and ``spdt-timeline.json`` (the pixel timeline).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Generator, Iterator, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Playwright
 
+from harness.browser.launch import parse_host_mapping
 from harness.context import PixelContext
-from harness.lab import Harness
+from harness.errors import HarnessError
+from harness.lab import DEFAULT_CLICK_ID_PARAM, SCRIPT_MODES, Harness
+from mock_endpoint.server import MockEndpoint
+
+MARKER = "spdt"
+_REPORT_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+@dataclass(frozen=True, slots=True)
+class SpdtConfig:
+    """What a test's browser context gets; the ``spdt`` marker overrides fields per test."""
+
+    click_id_param: str = DEFAULT_CLICK_ID_PARAM
+    script: str = "emulated"
+    hosts: Mapping[str, str] = field(default_factory=dict)
+    capture: bool = True
+
+    def with_marker(self, marker: pytest.Mark | None) -> SpdtConfig:
+        if marker is None:
+            return self
+        unknown = set(marker.kwargs) - {"click_id_param", "script", "hosts", "capture"}
+        if marker.args or unknown:
+            raise pytest.UsageError(
+                "@pytest.mark.spdt takes keyword arguments click_id_param, script, hosts, "
+                f"capture; got {', '.join(sorted(unknown)) or 'positional arguments'}"
+            )
+        merged = replace(self, **{k: v for k, v in marker.kwargs.items() if k != "hosts"})
+        if "hosts" in marker.kwargs:
+            merged = replace(merged, hosts={**self.hosts, **marker.kwargs["hosts"]})
+        if merged.script not in SCRIPT_MODES:
+            raise pytest.UsageError(f"spdt marker: script must be one of {SCRIPT_MODES}")
+        return merged
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("spdt", "Spotify pixel harness")
+    group = parser.getgroup("spdt", "Spotify pixel harness (spdt-harness)")
     group.addoption(
         "--spdt-browser",
         default=None,
         metavar="PATH",
-        help="Chromium/Chrome executable for spdt-harness (default: discovered)",
+        help="Chromium/Chrome executable (default: $SPDT_BROWSER, Playwright's, the system's)",
     )
     group.addoption(
-        "--spdt-headed", action="store_true", default=False, help="show spdt-harness's browser"
+        "--spdt-host",
+        action="append",
+        default=[],
+        metavar="HOST=ADDR[:PORT]",
+        help="map a host name for the browser (e.g. your staging site); repeatable",
     )
+    group.addoption(
+        "--spdt-script",
+        default="emulated",
+        choices=SCRIPT_MODES,
+        help="serve our emulated ping.min.js (default) or let the live one load",
+    )
+    group.addoption(
+        "--spdt-click-id-param",
+        default=DEFAULT_CLICK_ID_PARAM,
+        help=f"click id query parameter for landings (default {DEFAULT_CLICK_ID_PARAM})",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "spdt(click_id_param=..., script='emulated'|'live', hosts={...}, capture=True): "
+        "options for the spdt_context fixture",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    item.stash.setdefault(_REPORT_KEY, {})[report.when] = report
+    return report
 
 
 @pytest.fixture(scope="session")
-def spdt_harness(pytestconfig: pytest.Config) -> Iterator[Harness]:
-    with Harness(
-        sites=True,
-        browser=pytestconfig.getoption("spdt_browser"),
-        headless=not pytestconfig.getoption("spdt_headed"),
-    ) as lab:
-        yield lab
+def spdt_mock() -> Iterator[MockEndpoint]:
+    with MockEndpoint() as mock:
+        yield mock
+
+
+@pytest.fixture(scope="session")
+def spdt_config(pytestconfig: pytest.Config) -> SpdtConfig:
+    try:
+        hosts = dict(parse_host_mapping(m) for m in pytestconfig.getoption("spdt_host"))
+    except HarnessError as exc:
+        raise pytest.UsageError(str(exc)) from exc
+    return SpdtConfig(
+        click_id_param=pytestconfig.getoption("spdt_click_id_param"),
+        script=pytestconfig.getoption("spdt_script"),
+        hosts=hosts,
+    )
+
+
+class _Harnesses:
+    """One harness (browser) per distinct (script, hosts), shared by the session."""
+
+    def __init__(
+        self,
+        playwright: Playwright,
+        mock: MockEndpoint,
+        browser: str | None,
+        launch_options: Mapping[str, Any],
+    ) -> None:
+        self._playwright = playwright
+        self._mock = mock
+        self._browser = browser
+        self._launch_options = dict(launch_options)
+        self._started: dict[tuple[str, tuple[tuple[str, str], ...]], Harness] = {}
+
+    def get(self, config: SpdtConfig) -> Harness:
+        key = (config.script, tuple(sorted(config.hosts.items())))
+        if key not in self._started:
+            self._started[key] = Harness(
+                sites=True,
+                browser=self._browser,
+                mock=self._mock,
+                playwright=self._playwright,
+                script=config.script,
+                extra_hosts=config.hosts,
+                launch_options=self._launch_options,
+            ).start()
+        return self._started[key]
+
+    def close(self) -> None:
+        for harness in self._started.values():
+            harness.stop()
+
+
+@pytest.fixture(scope="session")
+def _spdt_harnesses(
+    playwright: Playwright,
+    spdt_mock: MockEndpoint,
+    browser_type_launch_args: dict[str, Any],
+    pytestconfig: pytest.Config,
+) -> Iterator[_Harnesses]:
+    harnesses = _Harnesses(
+        playwright, spdt_mock, pytestconfig.getoption("spdt_browser"), browser_type_launch_args
+    )
+    try:
+        yield harnesses
+    finally:
+        harnesses.close()
+
+
+@pytest.fixture(scope="session")
+def spdt_harness(_spdt_harnesses: _Harnesses, spdt_config: SpdtConfig) -> Harness:
+    try:
+        return _spdt_harnesses.get(spdt_config)
+    except HarnessError as exc:
+        pytest.fail(f"{type(exc).__name__}: {exc}", pytrace=False)
 
 
 @pytest.fixture
-def spdt_context(spdt_harness: Harness) -> Iterator[PixelContext]:
-    with spdt_harness.new_context() as ctx:
+def spdt_context(
+    request: pytest.FixtureRequest,
+    _spdt_harnesses: _Harnesses,
+    spdt_config: SpdtConfig,
+    browser_context_args: dict[str, Any],
+    output_path: str,
+) -> Iterator[PixelContext]:
+    config = spdt_config.with_marker(request.node.get_closest_marker(MARKER))
+    try:
+        harness = _spdt_harnesses.get(config)
+    except HarnessError as exc:
+        pytest.fail(f"{type(exc).__name__}: {exc}", pytrace=False)
+    context_args = {k: v for k, v in browser_context_args.items() if k != "user_agent"}
+    ctx = harness.new_context(
+        click_id_param=config.click_id_param, capture=config.capture, **context_args
+    )
+    ctx.context.tracing.start(screenshots=True, snapshots=True)
+    try:
         yield ctx
+    finally:
+        reports = request.node.stash.get(_REPORT_KEY, {})
+        failed = any(r.failed for r in reports.values())
+        _finish(ctx, Path(output_path), failed=failed)
+
+
+def _finish(ctx: PixelContext, folder: Path, *, failed: bool) -> None:
+    try:
+        if failed:
+            folder.mkdir(parents=True, exist_ok=True)
+            ctx.context.tracing.stop(path=str(folder / "spdt-trace.zip"))
+            if ctx.recorder is not None:
+                timeline = ctx.timeline()
+                (folder / "spdt-timeline.json").write_text(
+                    json.dumps(asdict(timeline), indent=2, default=str), encoding="utf-8"
+                )
+            if ctx.context.pages:
+                ctx.context.pages[-1].screenshot(path=str(folder / "spdt-screenshot.png"))
+        else:
+            ctx.context.tracing.stop()
+    except PlaywrightError:
+        pass
+    finally:
+        ctx.close()

@@ -8,6 +8,8 @@ import pytest
 
 from tests.pages import PageServer
 
+pytest_plugins = ["pytester"]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

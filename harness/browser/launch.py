@@ -24,14 +24,17 @@ _HOST_RE = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9
 class HostMap:
     """Host name → ``address:port`` for the browser's resolver.
 
-    ``catch_all`` True makes every unmapped name (but loopback) unresolvable.
+    ``catch_all`` True makes every unmapped name (but loopback and ``passthrough``)
+    unresolvable. ``passthrough`` names resolve through the real DNS (e.g. the live
+    ``pixel.byspotify.com`` for ``--script live``, or the site being audited).
     """
 
     targets: Mapping[str, str] = field(default_factory=dict)
     catch_all: bool = True
+    passthrough: tuple[str, ...] = ()
 
     def merged(self, other: Mapping[str, str]) -> HostMap:
-        return HostMap({**self.targets, **other}, self.catch_all)
+        return HostMap({**self.targets, **other}, self.catch_all, self.passthrough)
 
 
 def parse_host_mapping(text: str) -> tuple[str, str]:
@@ -52,7 +55,7 @@ def resolver_rules(host_map: HostMap) -> str:
     rules = [f"MAP {host} {target}" for host, target in host_map.targets.items()]
     if host_map.catch_all:
         rules.append("MAP * ~NOTFOUND")
-        rules.extend(f"EXCLUDE {host}" for host in LOOPBACK_EXCLUDES)
+        rules.extend(f"EXCLUDE {host}" for host in (*LOOPBACK_EXCLUDES, *host_map.passthrough))
     return ", ".join(rules)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from harness.cli.common import Command, add_browser_option
 from harness.errors import UsageError
@@ -14,6 +16,18 @@ def configure(parser: argparse.ArgumentParser) -> Command:
     )
     add_browser_option(parser)
     parser.add_argument("--headed", action="store_true", help="show the browser window")
+    parser.add_argument(
+        "--click-id-params",
+        default="spclid,sp_click_id",
+        metavar="P1,P2",
+        help="run each scenario once per click id parameter (default: spclid,sp_click_id)",
+    )
+    parser.add_argument(
+        "--output",
+        default="e2e-results",
+        metavar="DIR",
+        help="folder for e2e-junit.xml and e2e-report.html (default: e2e-results)",
+    )
     return run
 
 
@@ -21,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from fixture_sites.catalogue import load_catalogue
     from harness.e2e import ScenarioResult, run_catalogue
     from harness.lab import Harness
+    from harness.reports.e2e import explain, table, write_reports
 
     catalogue = load_catalogue()
     unknown = [name for name in args.scenarios if name not in catalogue]
@@ -28,20 +43,27 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"unknown scenario(s): {', '.join(unknown)}; see `spdt-harness sites --list`"
         )
+    params = [p.strip() for p in args.click_id_params.split(",") if p.strip()]
+    if not params:
+        raise UsageError("--click-id-params needs at least one parameter name")
     chosen = [catalogue[n] for n in args.scenarios] if args.scenarios else list(catalogue.values())
+    total = len(chosen) * len(params)
+    done = 0
 
     def show(result: ScenarioResult) -> None:
+        nonlocal done
+        done += 1
         verdict = "PASS" if result.ok else "FAIL"
-        print(
-            f"{verdict}  {result.scenario} [{result.click_id_param}]  {result.seconds:.1f}s",
-            flush=True,
-        )
-        for problem in result.problems:
-            for line in problem.splitlines():
-                print(f"      {line}")
+        print(f"[{done:>3}/{total}] {verdict}  {result.name}  {result.seconds:.1f}s", flush=True)
+        for line in explain(result):
+            print(f"          {line}", flush=True)
 
     with Harness(sites=True, browser=args.browser, headless=not args.headed) as lab:
-        results = run_catalogue(lab, chosen, on_result=show)
+        results = run_catalogue(lab, chosen, params=params, on_result=show)
+    print()
+    print(table(results))
+    paths = write_reports(results, Path(args.output))
     failed = sum(1 for r in results if not r.ok)
-    print(f"{len(results) - failed} passed, {failed} failed")
+    print(f"\nreports: {paths['junit']}  {paths['html']}")
+    print(f"{len(results) - failed} passed, {failed} failed", file=sys.stdout)
     return 1 if failed else 0

@@ -1,0 +1,1 @@
+"""Reports: text tables, JUnit XML and self-contained HTML."""
