@@ -934,3 +934,59 @@ def test_emails_in_page_urls_are_redacted() -> None:
     (hit,) = found(timeline)["MISSING_CURRENCY"]
     assert hit.page == "https://shop.test/thanks?email=buye…&plan=pro"
     assert "example.com" not in json.dumps(hit.to_json())
+
+
+def test_event_calls_without_a_base_code_are_pixel_not_found() -> None:
+    thanks = page(THANKS, doc(body="<script>spdt('purchase', {value: 1})</script>"))
+    timeline = replace(
+        good(),
+        pages=(*good().pages, thanks),
+        errors=(PageError(THANKS, "TypeError: spdt is not a function"),),
+    )
+    (hit,) = found(timeline)["PIXEL_NOT_FOUND"]
+    assert hit.page == THANKS
+    assert "TypeError: spdt is not a function" in hit.evidence
+    assert "BASE_CODE_BROKEN" not in found(timeline)
+
+
+def test_script_url_typo_is_named_in_the_evidence() -> None:
+    typo = "https://pixel.byspotfy.com/ping.min.js"
+    html = doc(official().replace(SCRIPT, typo) + noscript())
+    timeline = replace(
+        good(),
+        pages=(page(LANDING, html),),
+        network=(NetworkEvent(typo, "GET", "script", LANDING, None, "net::ERR_NAME_NOT_RESOLVED"),),
+        records=(),
+    )
+    (hit,) = found(timeline)["SCRIPT_NOT_LOADED"]
+    assert hit.evidence[0] == f"the base code loads {typo}, not a pixel script URL"
+    assert "ERR_NAME_NOT_RESOLVED" in hit.evidence[1]
+    assert "PIXEL_NOT_FOUND" not in found(timeline)
+
+
+def test_unrelated_inline_violation_is_not_a_pixel_block() -> None:
+    timeline = replace(
+        good(), violations=(CspViolation(LANDING, "script-src-elem", "inline", "enforce"),)
+    )
+    assert "CSP_BLOCKS_SCRIPT" not in found(timeline)
+
+
+def test_legacy_podsights_loader_is_the_pixel() -> None:
+    legacy = official().replace(SCRIPT, "https://cdn.pdst.fm/ping.min.js")
+    timeline = replace(
+        good(),
+        pages=(page(LANDING, doc(legacy + noscript())),),
+        network=(NetworkEvent("https://cdn.pdst.fm/ping.min.js", "GET", "script", LANDING, 200),),
+    )
+    assert evaluate(timeline) == []
+    csp = replace(
+        timeline,
+        pages=(
+            page(
+                LANDING,
+                doc(legacy + noscript()),
+                content_security_policy="script-src 'unsafe-inline' pixel.byspotify.com",
+            ),
+        ),
+    )
+    assert "cdn.pdst.fm" in found(csp)["CSP_BLOCKS_SCRIPT"][0].message

@@ -29,6 +29,7 @@ _CONF_KEY = re.compile(
     r"""\bspdt\s*\(\s*['"]conf['"]\s*,\s*\{[^{}]*?['"]?\bkey['"]?\s*:\s*(['"])([^'"]{0,200})\1""",
     re.S,
 )
+_JS_URL = re.compile(r"""(['"])((?:https?:)?//[^'"\s]{1,300}?\.js(?:\?[^'"\s]*)?)\1""")
 _TAG_MANAGER = re.compile(r"googletagmanager\.com/gtm\.js|GTM-[A-Z0-9]{4,}|tags\.tiqcdn\.com")
 
 
@@ -38,9 +39,10 @@ class InlineScript:
     nonce: str | None
     in_head: bool
     kind: StubKind | None  # None: not pixel code
-    loads_script: bool  # references ping.min.js (a loader)
+    loads_script: bool  # references ping.min.js on a pixel host (a loader)
     calls: tuple[str, ...]  # spdt('…') commands in source order
     conf_keys: tuple[str, ...]  # literal keys of spdt('conf', {key: '…'})
+    script_srcs: tuple[str, ...] = ()  # absolute URLs of .js files the snippet names
 
     def snippet(self, limit: int = 90) -> str:
         text = " ".join(self.content.split())
@@ -85,7 +87,8 @@ class HtmlFacts:
 
     @property
     def has_pixel(self) -> bool:
-        return bool(self.inline or self.script_tags)
+        """A base code or a pixel script tag (event calls alone do not install the pixel)."""
+        return bool(self.base_codes or self.script_tags)
 
     @property
     def noscript_images(self) -> tuple[ImagePixel, ...]:
@@ -182,6 +185,11 @@ def _analyse(
                 in_head=_in_head(script),
                 kind=kind,
                 loads_script=file in content and any(h in content for h in script_hosts),
+                script_srcs=tuple(
+                    dict.fromkeys(
+                        _absolute(page_url, m.group(2)) for m in _JS_URL.finditer(content)
+                    )
+                ),
                 calls=tuple(m.group(2) for m in _CALL.finditer(content)),
                 conf_keys=tuple(m.group(2) for m in _CONF_KEY.finditer(content)),
             )

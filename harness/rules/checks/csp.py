@@ -27,8 +27,10 @@ def _script_subjects(facts: Facts, page: PageLoad) -> list[tuple[str, str | None
     """(url, nonce, parser_inserted) of every way the page loads ping.min.js."""
     html = facts.html(page)
     subjects = [(t.src, t.nonce, True) for t in html.script_tags]
-    if any(s.loads_script for s in html.inline):
-        subjects.append((facts.config.script_url, None, False))
+    for script in html.inline:
+        if script.loads_script:
+            urls = [u for u in script.script_srcs if facts.is_script(u)]
+            subjects += [(u, None, False) for u in urls or [facts.config.script_url]]
     for request in facts.script_requests(page):
         if all(request.url != s[0] for s in subjects):
             subjects.append((request.url, None, False))
@@ -85,8 +87,10 @@ def _blocks(facts: Facts, page: PageLoad) -> list[Block]:
 
 def _runtime(facts: Facts, page: PageLoad, what: str, disposition: str) -> list[str]:
     def matches(url: str) -> bool:
-        if what in ("script", "inline"):
-            return facts.is_script(url) or (what == "inline" and url in ("inline", ""))
+        if what == "inline":
+            return url in ("inline", "")
+        if what == "script":
+            return facts.is_script(url)
         if what == "events":
             return facts.is_ingest(url)
         return host_of(url) in facts.config.image_hosts and not facts.is_script(url)
@@ -123,7 +127,14 @@ def _enforced_hits(
 ) -> Iterator[tuple[PageLoad, list[Block], list[str]]]:
     for page in facts.pixel_pages():
         blocks = [b for b in _blocks(facts, page) if b.what in whats and b.policy.enforced]
-        runtime = [line for what in whats for line in _runtime(facts, page, what, "enforce")]
+        # An inline violation may be any inline script: evidence only when the base code is
+        # statically blocked; a blocked pixel URL is proof on its own.
+        runtime = [
+            line
+            for what in whats
+            if what != "inline" or any(b.what == "inline" for b in blocks)
+            for line in _runtime(facts, page, what, "enforce")
+        ]
         if blocks or runtime:
             yield page, blocks, runtime
 
@@ -200,6 +211,8 @@ def csp_report_only(facts: Facts) -> Iterator[Hit]:
             for what in ("script", "events", "image")
             for line in _runtime(facts, page, what, "report")
         ]
+        if blocks and any(b.what == "inline" for b in blocks):
+            runtime += _runtime(facts, page, "inline", "report")
         if not blocks and not runtime:
             continue
         whats = list(dict.fromkeys(_WHAT[b.what] for b in blocks)) or ["pixel requests"]

@@ -69,6 +69,13 @@ def script_not_loaded(facts: Facts) -> Iterator[Hit]:
         loaded, evidence = script_loaded(facts, page)
         if loaded:
             continue
+        named = [u for s in html.base_codes for u in s.script_srcs if not facts.is_script(u)]
+        evidence += [f"the base code loads {facts.url(u)}, not a pixel script URL" for u in named]
+        evidence += [
+            facts.network(n)
+            for n in facts.network_from(page)
+            if n.url in named and (n.failure or (n.status or 0) >= 400)
+        ]
         if not evidence:
             evidence = [f"no successful request for {facts.config.script_file} from this page"]
         yield Hit(
