@@ -990,3 +990,24 @@ def test_legacy_podsights_loader_is_the_pixel() -> None:
         ),
     )
     assert "cdn.pdst.fm" in found(csp)["CSP_BLOCKS_SCRIPT"][0].message
+
+
+def test_noscript_key_mismatch_from_the_javascript_disabled_run() -> None:
+    hit = Record(
+        id=999,
+        time=0.0,
+        session="s",
+        host="img.byspotify.com",
+        method="GET",
+        path="/",
+        kind="image",
+        status=200,
+        page=HOME,
+        events=(PixelEvent("init", KEY2),),
+    )
+    run = Timeline(session="s-noscript", records=(hit,))
+    timeline = replace(good(), pages=(page(LANDING, doc(official())),), noscript=run)
+    codes_found = found(timeline)
+    assert "NOSCRIPT_KEY_MISMATCH" in codes_found
+    assert "NOSCRIPT_MISSING" not in codes_found  # the run did reach an image pixel
+    assert "NOSCRIPT_KEY_MISMATCH" not in found(replace(timeline, noscript=Timeline(session="x")))

@@ -32,6 +32,32 @@ def noscript_missing(facts: Facts) -> Iterator[Hit]:
 
 @check("NOSCRIPT_KEY_MISMATCH")
 def noscript_key_mismatch(facts: Facts) -> Iterator[Hit]:
+    yield from _static_mismatch(facts)
+    yield from _run_mismatch(facts)
+
+
+def _run_mismatch(facts: Facts) -> Iterator[Hit]:
+    """What the JavaScript-disabled run really sent, against the keys the JS pixel used."""
+    run = facts.timeline.noscript
+    if run is None or facts.config.noscript_run is False:
+        return
+    keys = {k for p in facts.pages for k in facts.keys_on(p)}
+    static = {i.key for p in facts.pages for i in facts.html(p).noscript_images}
+    for record in run.records:
+        if record.kind not in ("image", "noscript"):
+            continue
+        for event in record.events:
+            if not keys or event.key in keys or event.key in static:
+                continue  # the static check already names a key the markup holds
+            yield Hit(
+                f"The JavaScript-disabled run sent key {show_key(event.key)} but the pixel "
+                f"confs {', '.join(show_key(k) for k in sorted(keys))}.",
+                page=facts.url(record.page) or None,
+                evidence=(facts.record(record),),
+            )
+
+
+def _static_mismatch(facts: Facts) -> Iterator[Hit]:
     for page in facts.pages:
         images = facts.html(page).noscript_images
         keys = facts.keys_on(page)
