@@ -1,0 +1,40 @@
+"""Shared by the audit tests: run ``spdt-harness audit`` as a subprocess, read its JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from fixture_sites.server import FixtureServer
+
+
+def spdt(*args: str, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def site_args(sites: FixtureServer) -> list[str]:
+    """Point the audit's browser at the fixture sites on loopback, trust their certificate,
+    emulate the pixel script, and let nothing else resolve."""
+    args = ["--offline", "--script", "emulated", "--trust-spki", sites.spki]
+    for host, target in sites.host_map().items():
+        args += ["--map", f"{host}={target}"]
+    return args
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return data
+
+
+def codes(page: dict[str, Any]) -> set[str]:
+    return {f["code"] for f in page["findings"]}

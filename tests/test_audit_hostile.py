@@ -1,0 +1,169 @@
+"""Hostile and broken pages never hang the auditor: each ends in a report (exit 1 or 2) within
+the configured page timeout. Served over real HTTP on loopback by a small aiohttp app."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from mock_endpoint.runner import ThreadedServer
+from tests.audit_helpers import read_json, spdt
+from tests.test_audit import BASE_CODE
+
+pytestmark = pytest.mark.browser
+
+PAGE_TIMEOUT = "10"
+
+
+def _page(body: str, head: str = BASE_CODE) -> web.Response:
+    return web.Response(
+        text=f"<!doctype html><html><head>{head}</head><body>{body}</body></html>",
+        content_type="text/html",
+    )
+
+
+async def never_loads(_request: web.Request) -> web.Response:
+    return _page('<h1>slow</h1><iframe src="/forever.html"></iframe>')
+
+
+async def forever(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "text/html"})
+    await response.prepare(request)
+    try:
+        await response.write(b"<!doctype html><p>loading")
+        while True:  # the frame's document never ends: the page's load event never fires
+            await response.write(b" ")
+            await asyncio.sleep(0.5)
+    except (ConnectionError, asyncio.CancelledError):
+        return response
+
+
+async def dialogs(_request: web.Request) -> web.Response:
+    return _page(
+        "<script>alert('hi'); confirm('sure?'); prompt('name?');"
+        "window.addEventListener('beforeunload', e => { e.preventDefault(); e.returnValue = ''; });"
+        "</script><h1>dialogs</h1>"
+    )
+
+
+async def loop(_request: web.Request) -> web.Response:
+    raise web.HTTPFound("/loop")
+
+
+async def popups(_request: web.Request) -> web.Response:
+    return _page(
+        "<script>for (let i = 0; i < 5; i++) window.open('/popup-target', '_blank');</script>"
+        "<h1>popups</h1>"
+    )
+
+
+async def popup_target(_request: web.Request) -> web.Response:
+    return _page("<h1>an ad</h1>", head="")
+
+
+async def download(_request: web.Request) -> web.Response:
+    return _page(
+        "<a id=d href='/file.bin' download='evil.bin'>x</a>"
+        "<script>document.getElementById('d').click();</script><h1>download</h1>"
+    )
+
+
+async def file_bin(_request: web.Request) -> web.Response:
+    return web.Response(
+        body=b"\0" * 1024,
+        headers={"Content-Disposition": 'attachment; filename="evil.bin"'},
+        content_type="application/octet-stream",
+    )
+
+
+async def huge(_request: web.Request) -> web.Response:
+    return _page("<p>" + "lorem ipsum <a href='/huge#x'>link</a> " * 80_000 + "</p>")
+
+
+async def flood(_request: web.Request) -> web.Response:
+    return _page(
+        "<script>for (let i = 0; i < 20000; i++) spdt('addtocart', {value: i, currency: 'USD',"
+        " product_id: 'p' + i});</script><h1>flood</h1>"
+    )
+
+
+@pytest.fixture(scope="module")
+def hostile() -> Iterator[str]:
+    app = web.Application()
+    for path, handler in (
+        ("/never-loads", never_loads),
+        ("/forever.html", forever),
+        ("/dialogs", dialogs),
+        ("/loop", loop),
+        ("/popups", popups),
+        ("/popup-target", popup_target),
+        ("/download", download),
+        ("/file.bin", file_bin),
+        ("/huge", huge),
+        ("/flood", flood),
+    ):
+        app.router.add_get(path, handler)
+    server = ThreadedServer(app, name="spdt-test-hostile")
+    server.start()
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop()
+
+
+def test_hostile_pages_end_in_a_report(
+    hostile: str, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    names = ["never-loads", "dialogs", "loop", "popups", "download", "huge", "flood"]
+    out = tmp_path / "hostile.json"
+    done = spdt(
+        "audit",
+        *(f"{hostile}/{n}" for n in names),
+        "--offline",
+        "--script",
+        "emulated",
+        "--page-timeout",
+        PAGE_TIMEOUT,
+        "--timeout",
+        "300",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        env=cli_env,
+        timeout=400,
+    )
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 2  # the never-ending load and the redirect loop
+    report = read_json(out)
+    pages = {p["url"].rsplit("/", 1)[1]: p for p in report["pages"]}
+    assert list(pages) == names
+
+    assert pages["never-loads"]["problem"]["kind"] == "timeout"
+    assert pages["never-loads"]["findings"] is not None  # what was captured is still checked
+    assert pages["loop"]["problem"]["kind"] == "navigation"
+    assert "ERR_TOO_MANY_REDIRECTS" in pages["loop"]["problem"]["message"]
+    assert pages["dialogs"]["problem"] is None
+    assert pages["dialogs"]["counts"]["dialogs"] >= 3
+    assert any("alert dialog: 'hi'" in e["summary"] for e in pages["dialogs"]["timeline"])
+    assert pages["popups"]["problem"] is None
+    assert pages["popups"]["counts"]["popups"] >= 1
+    assert pages["download"]["problem"] is None
+    assert any(e["stage"] == "download" for e in pages["download"]["timeline"])
+    # 3 MB of HTML: audited (the capture keeps the first 2 MB), or stopped at the page timeout
+    huge_page = pages["huge"]
+    assert huge_page["problem"] is None or huge_page["problem"]["kind"] == "timeout"
+    assert huge_page["status"] == 200
+    flood_page = pages["flood"]
+    # audited, or stopped at the page timeout on a slow machine: either way bounded
+    assert flood_page["problem"] is None or flood_page["problem"]["kind"] == "timeout"
+    assert flood_page["counts"]["calls"] >= 100
+    assert flood_page["counts"]["calls"] <= 5000  # the capture's bound
+    assert sum(1 for e in flood_page["timeline"] if e["stage"] == "call") <= 61
+    assert len(json.dumps(flood_page)) < 2_000_000
+    stderr = done.stderr.strip().splitlines()
+    assert len(stderr) == sum(1 for p in report["pages"] if p["problem"]), done.stderr
+    assert all(line.startswith("AuditProblem: ") for line in stderr)
