@@ -10,6 +10,8 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from harness.capture.timeline import (
     Cookie,
@@ -1011,3 +1013,86 @@ def test_noscript_key_mismatch_from_the_javascript_disabled_run() -> None:
     assert "NOSCRIPT_KEY_MISMATCH" in codes_found
     assert "NOSCRIPT_MISSING" not in codes_found  # the run did reach an image pixel
     assert "NOSCRIPT_KEY_MISMATCH" not in found(replace(timeline, noscript=Timeline(session="x")))
+
+
+_text = st.text(max_size=40)
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | _text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
+    max_leaves=8,
+)
+_urls = st.sampled_from(
+    [LANDING, THANKS, HOME, "", "::", "https://[::1", "javascript:x", "https://www.shop.test/"]
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(_urls, st.one_of(st.none(), st.integers(100, 599)), _text, _text), max_size=3
+    ),
+    st.lists(
+        st.tuples(
+            _urls, _json, st.lists(_json, max_size=2), st.floats(allow_nan=True), st.booleans()
+        ),
+        max_size=6,
+    ),
+    st.lists(
+        st.tuples(
+            _urls,
+            _text,
+            _json,
+            st.sampled_from(["ingest", "image", "script", "x"]),
+            st.integers(0, 600),
+        ),
+        max_size=4,
+    ),
+    st.one_of(st.none(), st.tuples(_urls, _text, _urls)),
+    st.one_of(st.none(), st.integers(-5, 50)),
+)
+def test_evaluate_never_raises(
+    pages: Any, calls: Any, records: Any, landing: Any, consent: Any
+) -> None:
+    timeline = Timeline(
+        session="s",
+        pages=tuple(
+            PageLoad(u, status, {"content-security-policy": csp}, html, (u,))
+            for u, status, csp, html in pages
+        ),
+        calls=tuple(
+            SpdtCall(i, u, command, tuple(args), time, threw=threw)
+            for i, (u, command, args, time, threw) in enumerate(calls)
+        ),
+        records=tuple(
+            Record(
+                id=i,
+                time=0.0,
+                session="s",
+                host="pixels.spotify.com",
+                method="POST",
+                path="/",
+                kind=kind,
+                status=status,
+                page=u,
+                events=(PixelEvent(name, None, params if isinstance(params, dict) else {}, u),),
+            )
+            for i, (u, name, params, kind, status) in enumerate(records)
+        ),
+        landing=LandingInfo(landing[0], landing[1], "spclid", (landing[0],), landing[2])
+        if landing
+        else None,
+        storage=(snapshot(cookies=(cookie("c", landing[1] if landing else "x", "."),)),),
+        consent_after_record=consent,
+        expected_events=("purchase",),
+    )
+    for finding in evaluate(timeline):
+        json.dumps(finding.to_json())
+
+
+def test_events_without_a_page_url_count_as_delivered_by_name() -> None:
+    record = ingest("view")
+    no_url = replace(
+        record, page="https://shop.test/", events=(replace(record.events[0], url=None),)
+    )
+    assert "EVENT_NOT_DELIVERED" not in found(replace(good(), records=(no_url,)))
+    assert "EVENT_NOT_DELIVERED" in found(replace(good(), records=()))

@@ -258,7 +258,11 @@ def event_not_fired(facts: Facts) -> Iterator[Hit]:
 @check("EVENT_NOT_DELIVERED")
 def event_not_delivered(facts: Facts) -> Iterator[Hit]:
     known = set(KNOWN_EVENTS) - {"conf", "alias"}
-    delivered: Counter[tuple[str, str]] = Counter((d.event.name, d.page) for d in facts.delivered)
+    delivered: Counter[tuple[str, str]] = Counter(
+        (d.event.name, d.page) for d in facts.delivered if d.event.url
+    )
+    # Events whose body has no page URL (an ingest format we do not fully know) match by name.
+    unplaced: Counter[str] = Counter(d.event.name for d in facts.delivered if not d.event.url)
     loaded_pages = {norm(p.url): script_loaded(facts, p)[0] for p in facts.pages}
     for doc in facts.documents:
         if not doc.conf_calls or not loaded_pages.get(doc.url, True):
@@ -269,6 +273,11 @@ def event_not_delivered(facts: Facts) -> Iterator[Hit]:
                 called.setdefault((str(call.command), norm(call.page_url)), []).append(call)
         for (name, page), calls in called.items():
             missing = len(calls) - delivered[(name, page)]
+            if missing > 0 and unplaced[name]:
+                used = min(missing, unplaced[name])
+                unplaced[name] -= used
+                delivered[(name, page)] += used
+                missing -= used
             if missing <= 0:
                 delivered[(name, page)] -= len(calls)
                 continue
