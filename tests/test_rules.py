@@ -1096,3 +1096,10 @@ def test_events_without_a_page_url_count_as_delivered_by_name() -> None:
     )
     assert "EVENT_NOT_DELIVERED" not in found(replace(good(), records=(no_url,)))
     assert "EVENT_NOT_DELIVERED" in found(replace(good(), records=()))
+
+
+def test_unrecorded_session_with_successful_ingest_requests_is_not_undelivered() -> None:
+    ok = NetworkEvent(INGEST, "POST", "fetch", LANDING, 204)
+    assert "EVENT_NOT_DELIVERED" not in found(
+        replace(good(), records=(), network=(script_hit(), ok))
+    )
