@@ -388,6 +388,17 @@ def test_duplicate_base_code_in_html_and_via_tag_manager() -> None:
     assert "DUPLICATE_BASE_CODE" not in found(good())
 
 
+def test_conf_repeated_with_each_tag_manager_event_is_not_a_duplicate() -> None:
+    # Spotify's advice for tag managers: the base code (conf) accompanies every event tag.
+    calls = (
+        call(1, "conf", {"key": KEY}),
+        call(2, "view"),
+        call(3, "conf", {"key": KEY}),
+        call(4, "lead", {"type": "demo"}),
+    )
+    assert "DUPLICATE_BASE_CODE" not in found(replace(good(), calls=calls))
+
+
 def test_duplicate_base_code_from_two_script_requests() -> None:
     timeline = replace(good(), network=(script_hit(), script_hit()))
     assert "DUPLICATE_BASE_CODE" in found(timeline)

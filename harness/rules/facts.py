@@ -328,10 +328,7 @@ class Facts:
             or self.script_requests(page)
             or self.calls_on(page)
             or self.delivered_on(page)
-            or any(
-                norm(a.page_url) == norm(page.url)
-                for a in getattr(self.timeline, "assignments", ())
-            )
+            or any(norm(a.page_url) == norm(page.url) for a in self.timeline.assignments)
         )
 
     def pixel_pages(self) -> tuple[PageLoad, ...]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from harness.capture.timeline import PageLoad
-from harness.rules.facts import Facts, norm, show_key
+from harness.rules.facts import Document, Facts, norm, show_key
 from harness.rules.model import Hit, check
 from mock_endpoint.validation import validate_pixel_event
 
@@ -46,8 +46,7 @@ def script_loaded(facts: Facts, page: PageLoad) -> tuple[bool, list[str]]:
     ok = [r for r in requests if r.failure is None and r.status is not None and r.status < 400]
     live = any(c.stub == "live" for c in facts.calls_on(page))
     assigned = any(
-        a.generation >= 2 and norm(a.page_url) == norm(page.url)
-        for a in getattr(facts.timeline, "assignments", ())
+        a.generation >= 2 and norm(a.page_url) == norm(page.url) for a in facts.timeline.assignments
     )
     evidence = [facts.network(r) for r in requests if r not in ok]
     evidence.extend(
@@ -107,9 +106,7 @@ def _broken(facts: Facts, page: PageLoad) -> Hit | None:
     url = norm(page.url)
     guide = [s for s in html.inline if s.kind == "guide"]
     object_stub = [
-        a
-        for a in getattr(facts.timeline, "assignments", ())
-        if norm(a.page_url) == url and a.type != "function"
+        a for a in facts.timeline.assignments if norm(a.page_url) == url and a.type == "object"
     ]
     threw = [c for c in facts.calls_on(page) if c.threw]
     errors = [
@@ -141,6 +138,17 @@ def _broken(facts: Facts, page: PageLoad) -> Hit | None:
     return Hit(message, page=facts.url(page.url), evidence=tuple(evidence))
 
 
+def _views_at_start(doc: Document) -> int:
+    """Identical view calls made at the document's first URL (before any route change)."""
+    first = norm(doc.calls[0].page_url) if doc.calls else ""
+    views = [
+        repr(c.args)
+        for c in doc.calls
+        if c.command == "view" and not c.threw and norm(c.page_url) == first
+    ]
+    return max((views.count(v) for v in set(views)), default=0)
+
+
 @check("DUPLICATE_BASE_CODE")
 def duplicate_base_code(facts: Facts) -> Iterator[Hit]:
     for page in facts.pages:
@@ -149,10 +157,11 @@ def duplicate_base_code(facts: Facts) -> Iterator[Hit]:
         requests = facts.script_requests(page)
         per_doc_requests = len(requests) / loads
         # Two copies of the official snippet load the script once (the spdt-capture guard) but
-        # conf and view twice: count conf calls with the same key per document too.
+        # conf and view twice. A tag manager may repeat conf with every event tag (Spotify's
+        # advice), so only conf and view both repeated in one document count as copies.
         doubled_conf = max(
             (
-                len(d.conf_calls)
+                min(len(d.conf_calls), _views_at_start(d))
                 for d in facts.documents_of(page)
                 if len({repr(c.args) for c in d.conf_calls}) == 1
             ),
