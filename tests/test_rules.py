@@ -1114,3 +1114,17 @@ def test_unrecorded_session_with_successful_ingest_requests_is_not_undelivered()
     assert "EVENT_NOT_DELIVERED" not in found(
         replace(good(), records=(), network=(script_hit(), ok))
     )
+
+
+def test_base_code_parked_by_a_consent_manager() -> None:
+    parked = official().replace(
+        "<script>", '<script type="text/plain" data-cookieconsent="marketing">'
+    )
+    timeline = replace(
+        good(), pages=(page(LANDING, doc(parked)),), calls=(), records=(), network=()
+    )
+    (hit,) = found(timeline)["PIXEL_NOT_FOUND"]
+    assert hit.message.endswith(
+        "(a consent manager holds the base code back and did not release it in this run)."
+    )
+    assert hit.evidence[0] == "1 pixel snippet(s) parked as non-running <script type>"

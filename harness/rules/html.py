@@ -30,6 +30,9 @@ _CONF_KEY = re.compile(
     re.S,
 )
 _JS_URL = re.compile(r"""(['"])((?:https?:)?//[^'"\s]{1,300}?\.js(?:\?[^'"\s]*)?)\1""")
+RUNNABLE_TYPES = frozenset(
+    {"", "text/javascript", "application/javascript", "module", "text/ecmascript"}
+)
 _TAG_MANAGER = re.compile(r"googletagmanager\.com/gtm\.js|GTM-[A-Z0-9]{4,}|tags\.tiqcdn\.com")
 
 
@@ -70,6 +73,7 @@ class HtmlFacts:
     script_tags: tuple[ScriptTag, ...] = ()  # <script src=…ping.min.js>
     images: tuple[ImagePixel, ...] = ()  # <img> of an image pixel host (in noscript or not)
     tag_manager: bool = False
+    held: int = 0  # pixel snippets parked as non-running scripts (consent managers' text/plain)
 
     @property
     def base_codes(self) -> tuple[InlineScript, ...]:
@@ -155,25 +159,26 @@ def _analyse(
     soup = BeautifulSoup(html, "html.parser")
     inline: list[InlineScript] = []
     tags: list[ScriptTag] = []
+    held = 0
     for script in soup.find_all("script"):
         if not isinstance(script, Tag):
             continue
         nonce_attr = script.get("nonce")
         nonce = nonce_attr if isinstance(nonce_attr, str) else None
         src = script.get("src")
+        kind_attr = script.get("type")
+        if isinstance(kind_attr, str) and kind_attr.strip().lower() not in RUNNABLE_TYPES:
+            # JSON, templates and consent managers' text/plain placeholders do not run.
+            if _classify(script.get_text(), file) in ("official", "guide", "loader") or (
+                isinstance(src, str) and is_script_url(_absolute(page_url, src), script_hosts, file)
+            ):
+                held += 1
+            continue
         if isinstance(src, str) and src.strip():
             absolute = _absolute(page_url, src)
             if is_script_url(absolute, script_hosts, file):
                 tags.append(ScriptTag(absolute, nonce, _in_head(script), script.has_attr("async")))
             continue
-        kind_attr = script.get("type")
-        if isinstance(kind_attr, str) and kind_attr.strip().lower() not in (
-            "",
-            "text/javascript",
-            "application/javascript",
-            "module",
-        ):
-            continue  # JSON, templates and text/plain consent placeholders do not run
         content = script.string if script.string is not None else script.get_text()
         kind = _classify(content, file)
         if kind is None:
@@ -195,7 +200,9 @@ def _analyse(
             )
         )
     images = _images(soup, page_url, file, image_hosts)
-    return HtmlFacts(tuple(inline), tuple(tags), tuple(images), bool(_TAG_MANAGER.search(html)))
+    return HtmlFacts(
+        tuple(inline), tuple(tags), tuple(images), bool(_TAG_MANAGER.search(html)), held
+    )
 
 
 def _images(soup: Any, page_url: str, file: str, image_hosts: tuple[str, ...]) -> list[ImagePixel]:

@@ -32,9 +32,17 @@ def pixel_not_found(facts: Facts) -> Iterator[Hit]:
         evidence.extend(
             f"{e.message}" for e in facts.timeline.errors if norm(e.page_url) == norm(page.url)
         )
+        held = facts.html(page).held
+        if held:
+            evidence.insert(0, f"{held} pixel snippet(s) parked as non-running <script type>")
         yield Hit(
             f"No Spotify pixel on {facts.url(page.url)}: no base code, no ping.min.js script "
-            "and no spdt calls.",
+            "and no spdt calls"
+            + (
+                " (a consent manager holds the base code back and did not release it in this run)."
+                if held
+                else "."
+            ),
             page=facts.url(page.url),
             evidence=tuple(evidence[:4]),
         )
