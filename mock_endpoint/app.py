@@ -23,6 +23,7 @@ from mock_endpoint.endpoints.common import (
     json_error,
     record,
 )
+from mock_endpoint.faults import FAULTS_KEY, FaultPlan, fault_middleware
 from mock_endpoint.hosts import (
     ADS_API_HOST,
     CAPI_HOST,
@@ -375,10 +376,32 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     return response
 
 
+def _route_kind(request: web.Request) -> str:
+    route, at_path = _find(host_routes(bare_host(request.host)), request.method, request.path)
+    chosen = route or (at_path[0] if at_path else None)
+    return chosen.kind if chosen is not None else "unknown"
+
+
+def _record_fault(request: web.Request, status: int, payload: dict[str, object]) -> None:
+    """A hit a fault answered (5xx, reset): kind ``fault``, no events (never delivered)."""
+    record(
+        request,
+        kind="fault",
+        status=status,
+        payload={**payload, "would_be": _route_kind(request)},
+    )
+
+
 def create_app(
-    store: RecordStore | None = None, config: MockConfig | None = None
+    store: RecordStore | None = None,
+    config: MockConfig | None = None,
+    faults: FaultPlan | None = None,
 ) -> web.Application:
-    app = web.Application(client_max_size=(config or MockConfig()).max_body, middlewares=[guard])
+    app = web.Application(
+        client_max_size=(config or MockConfig()).max_body,
+        middlewares=[fault_middleware(_record_fault), guard],
+    )
+    app[FAULTS_KEY] = faults or FaultPlan()
     app[STORE_KEY] = store or RecordStore()
     app[CONFIG_KEY] = config or MockConfig()
     app[HEALTH_KEY] = Health()

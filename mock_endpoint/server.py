@@ -15,6 +15,7 @@ from types import TracebackType
 from mock_endpoint.app import create_app
 from mock_endpoint.dedup import DedupReport, dedup_report
 from mock_endpoint.endpoints.common import DEFAULT_MAX_BODY, HEALTH_KEY, MockConfig
+from mock_endpoint.faults import Fault, FaultPlan, as_faults
 from mock_endpoint.hosts import SPOTIFY_HOSTS
 from mock_endpoint.persist import JsonLinesSink
 from mock_endpoint.records import PixelEvent, Record
@@ -28,7 +29,9 @@ class MockEndpoint:
 
     ``tokens``: bearer tokens CAPI, the guide's conversion endpoint and the stats API accept
     (empty: any token, but one is required). ``record``: append every record to this JSON-lines
-    file (read it back with :func:`mock_endpoint.persist.load_records`).
+    file (read it back with :func:`mock_endpoint.persist.load_records`). ``faults``: make hosts
+    slow or down (``Fault`` or ``"HOST:KIND[:ARG]"``, :mod:`mock_endpoint.faults`); change them
+    on a running mock with :meth:`set_faults`.
     """
 
     def __init__(
@@ -40,11 +43,13 @@ class MockEndpoint:
         tokens: Iterable[str] = (),
         record: str | Path | None = None,
         max_body: int = DEFAULT_MAX_BODY,
+        faults: Iterable[Fault | str] = (),
     ) -> None:
         self.store = RecordStore(max_records)
         self.config = MockConfig(tokens=frozenset(tokens), max_body=max_body)
+        self._faults = FaultPlan(as_faults(faults))
         self.certificate: ServerCertificate = issue(SPOTIFY_HOSTS)
-        self._app = create_app(self.store, self.config)
+        self._app = create_app(self.store, self.config, self._faults)
         self._server = ThreadedServer(
             self._app,
             host=host,
@@ -105,6 +110,23 @@ class MockEndpoint:
     def host_map(self) -> dict[str, str]:
         """Each Spotify host name → this server, for ``--host-resolver-rules``."""
         return dict.fromkeys(SPOTIFY_HOSTS, f"{self.host}:{self.port}")
+
+    # -- faults ----------------------------------------------------------------------------
+    @property
+    def faults(self) -> tuple[Fault, ...]:
+        return self._faults.faults
+
+    def set_faults(self, faults: Iterable[Fault | str] = ()) -> tuple[Fault, ...]:
+        """Replace the faults in force (``()``: none); returns the previous ones. Hits already
+        being answered finish under the old plan."""
+        previous = self._faults.faults
+        self._faults.faults = as_faults(faults)
+        return previous
+
+    @property
+    def fault_counts(self) -> dict[str, int]:
+        """How many hits each fault kind has affected since the mock started."""
+        return dict(self._faults.counts)
 
     # -- reading what happened -----------------------------------------------------------
     def records(self, session: str | None = None) -> list[Record]:

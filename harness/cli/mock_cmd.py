@@ -14,6 +14,7 @@ from pathlib import Path
 from harness.browser.launch import HostMap
 from harness.cli.common import Command, print_browser_setup, wait_forever
 from harness.errors import MockEndpointError, UsageError
+from mock_endpoint.faults import as_faults
 from mock_endpoint.server import MockEndpoint
 from mock_endpoint.store import DEFAULT_MAX_RECORDS
 
@@ -45,6 +46,15 @@ def configure(parser: argparse.ArgumentParser) -> Command:
         default=str(DEFAULT_MAX_RECORDS),
         metavar="N",
         help=f"records kept in memory; the oldest are evicted (default {DEFAULT_MAX_RECORDS})",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="HOST:KIND[:ARG]",
+        help="make a Spotify host slow or down (repeatable): KIND delay[:SECONDS], "
+        "5xx[:STATUS], reset or slow-body[:SECONDS]; HOST a Spotify host name or * "
+        "(e.g. pixels.spotify.com:5xx:503); see docs/mock.md",
     )
     return run
 
@@ -87,7 +97,15 @@ def run(args: argparse.Namespace) -> int:
     tokens = [t for t in args.token if t.strip()]
     if len(tokens) != len(args.token):
         raise UsageError("--token must not be empty")
-    mock = MockEndpoint(host=host, port=port, max_records=max_records, tokens=tokens, record=record)
+    faults = as_faults(args.fault)
+    mock = MockEndpoint(
+        host=host,
+        port=port,
+        max_records=max_records,
+        tokens=tokens,
+        record=record,
+        faults=faults,
+    )
     try:
         mock.start()
     except MockEndpointError as exc:
@@ -103,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"control API: {mock.control_url} (OpenAPI: {mock.control_url}openapi.json)")
         if record is not None:
             print(f"recording to {record}")
+        for fault in faults:
+            print(f"fault: {fault.spec}", flush=True)
         print_browser_setup(HostMap(mock.host_map()), [mock.spki])
         print("Ctrl-C stops.", flush=True)
         try:
