@@ -167,3 +167,36 @@ def test_hostile_pages_end_in_a_report(
     stderr = done.stderr.strip().splitlines()
     assert len(stderr) == sum(1 for p in report["pages"] if p["problem"]), done.stderr
     assert all(line.startswith("AuditProblem: ") for line in stderr)
+
+
+def test_total_timeout_ends_the_audit_with_a_report(
+    hostile: str, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "total.json"
+    done = spdt(
+        "audit",
+        f"{hostile}/never-loads",
+        f"{hostile}/dialogs",
+        f"{hostile}/popups",
+        "--offline",
+        "--script",
+        "emulated",
+        "--workers",
+        "1",
+        "--page-timeout",
+        "120",
+        "--timeout",
+        "8",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        env=cli_env,
+        timeout=200,
+    )
+    assert done.returncode == 2
+    pages = read_json(out)["pages"]
+    assert len(pages) == 3
+    assert pages[0]["problem"]["kind"] == "timeout"
+    assert any("total --timeout (8 s)" in (p["problem"] or {}).get("message", "") for p in pages)
+    assert "Traceback" not in done.stderr

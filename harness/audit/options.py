@@ -11,6 +11,7 @@ from harness.audit.shard import Shard
 DEFAULT_PAGE_TIMEOUT = 30.0
 DEFAULT_TIMEOUT = 900.0
 DEFAULT_WORKERS = 2
+DEFAULT_QUIET = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class AuditOptions:
     insecure: bool = False
     offline: bool = False
     page_timeout: float = DEFAULT_PAGE_TIMEOUT
+    quiet: float = DEFAULT_QUIET  # seconds without pixel traffic before a page counts as settled
     timeout: float = DEFAULT_TIMEOUT
     browser: str | None = None
     workers: int = DEFAULT_WORKERS
@@ -51,6 +53,7 @@ class AuditOptions:
             "insecure": self.insecure,
             "offline": self.offline,
             "page_timeout": self.page_timeout,
+            "quiet": self.quiet,
             "timeout": self.timeout,
             "workers": self.workers,
             "screenshots": self.screenshots,

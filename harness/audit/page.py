@@ -219,7 +219,13 @@ class PageAudit:
         self.timings["load"] = _ms(time.monotonic() - clock)
         clock = time.monotonic()
         if problem is None or problem.kind == "timeout":
-            ctx.settle(limit=min(SETTLE_LIMIT, self.remaining()))
+            # A tag manager may inject the pixel well after load: wait until the pixel traffic
+            # has been quiet for --quiet seconds (never past the page budget).
+            quiet = self.options.quiet
+            ctx.settle(
+                quiet=min(quiet, self.remaining()),
+                limit=min(quiet + SETTLE_LIMIT, self.remaining()),
+            )
         ctx.snapshot()
         self.timings["settle"] = _ms(time.monotonic() - clock)
         return problem, ctx.timeline()

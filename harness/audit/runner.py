@@ -214,8 +214,11 @@ class AuditRun:
         finally:
             self._stop_workers()
             mock.stop()
+        from harness import __version__
+
         shard = self.options.shard
         return AuditReport(
+            tool_version=__version__,
             pages=tuple(sorted(pages, key=lambda p: p.index)),
             options=self.options.to_json(),
             shards=(str(shard),) if shard else (),

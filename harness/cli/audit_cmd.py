@@ -145,6 +145,14 @@ def configure(parser: argparse.ArgumentParser) -> Command:
         help="budget for one page: landing, settling, noscript run (default: 30)",
     )
     parser.add_argument(
+        "--quiet",
+        type=positive_number,
+        default=2.0,
+        metavar="SECONDS",
+        help="a page is settled once its pixel traffic has been quiet this long (default: 2; "
+        "raise it for slow tag managers)",
+    )
+    parser.add_argument(
         "--timeout",
         type=positive_number,
         default=900.0,
@@ -241,6 +249,7 @@ def _options(args: argparse.Namespace) -> object:
         insecure=args.insecure,
         offline=args.offline,
         page_timeout=args.page_timeout,
+        quiet=args.quiet,
         timeout=args.timeout,
         browser=args.browser,
         workers=args.workers,

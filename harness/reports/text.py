@@ -13,7 +13,16 @@ def _paint(text: str, style: str, colour: bool) -> str:
 
 def _clean(text: str) -> str:
     """Page-controlled text must not drive the terminal: control characters shown escaped."""
+    text = text.replace("\r\n", " ").replace("\n", " ")
     return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
+
+
+def _moved(url: str, final: str, param: str) -> bool:
+    """Did the page end elsewhere than asked (click id parameters aside)?"""
+    from harness.audit.crawl import normalise
+
+    drop = (param, "spclid", "sp_click_id")
+    return normalise(url, drop) != normalise(final, drop)
 
 
 def _plural(n: int, word: str) -> str:
@@ -33,13 +42,13 @@ def summary_line(report: AuditReport) -> str:
     return f"spdt-harness audit: {', '.join(parts)} (exit {report.exit_code})"
 
 
-def _page_lines(page: PageResult, colour: bool, verbose: bool) -> list[str]:
+def _page_lines(page: PageResult, colour: bool, verbose: bool, param: str) -> list[str]:
     head = _clean(page.url)
     if page.journey:
         head = f"journey {_clean(page.journey)}: {head}"
     status = f"HTTP {page.status}" if page.status is not None else "no response"
     lines = [_paint(head, "dim", False) + f"  ({status})"]
-    if page.final_url and page.final_url != page.url and not page.url.startswith(page.final_url):
+    if page.final_url and _moved(page.url, page.final_url, param):
         lines.append(f"  final URL: {_clean(page.final_url)}")
     if page.problem is not None:
         lines.append(
@@ -64,8 +73,9 @@ def _page_lines(page: PageResult, colour: bool, verbose: bool) -> list[str]:
 
 def render_text(report: AuditReport, *, colour: bool = False, verbose: bool = False) -> str:
     out: list[str] = []
+    param = str(report.options.get("click_id_param") or "spclid")
     for page in report.pages:
-        out.extend(_page_lines(page, colour, verbose))
+        out.extend(_page_lines(page, colour, verbose, param))
         out.append("")
     out.append(summary_line(report))
     return "\n".join(out) + "\n"

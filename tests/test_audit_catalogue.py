@@ -1,0 +1,121 @@
+"""``spdt-harness audit`` against the fixture catalogue served on loopback: every scenario's
+journey must produce exactly the scenario's declared findings (as ``make e2e`` checks, but
+through the auditor's CLI and JSON), and a plain landing audit must not invent findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from fixture_sites.catalogue import load_catalogue
+from fixture_sites.server import FixtureServer
+from tests.audit_helpers import codes, read_json, site_args, spdt
+
+pytestmark = pytest.mark.browser
+
+# A plain audit has no flow: no expectations, no consent step, no later pages. Codes that only a
+# flow can produce are therefore not compared on a plain landing audit (docs/audit.md).
+FLOW_DEPENDENT = frozenset(
+    {
+        "EVENT_NOT_FIRED",  # needs the flow's expect_event steps
+        "PIXEL_BEFORE_CONSENT",  # needs the flow's consent step
+        "CLICK_ID_COOKIE_SCOPE",  # needs the conversion page of the flow
+        "DUPLICATE_EVENT",  # SPA route changes happen in the flow
+        "EVENT_NOT_DELIVERED",
+        "MISSING_CURRENCY",  # conversion events fire on the flow's later pages
+        "MISSING_VALUE",
+        "MISSING_ORDER_ID",
+        "INVALID_CURRENCY",
+        "INVALID_VALUE",
+        "INVALID_PARAMETER",
+        "UNFILLED_PLACEHOLDER",
+        "UNKNOWN_EVENT",
+        "CSP_BLOCKS_SCRIPT",  # some scenarios set the policy on a later page only
+        "CSP_BLOCKS_EVENTS",
+        "CSP_BLOCKS_IMAGE",
+        "CSP_REPORT_ONLY_WOULD_BLOCK",
+        "SCRIPT_NOT_LOADED",
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def sites() -> Iterator[FixtureServer]:
+    with FixtureServer() as server:
+        yield server
+
+
+def test_each_scenario_journey_yields_exactly_its_findings(
+    sites: FixtureServer, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    catalogue = load_catalogue()
+    journeys = []
+    for scenario in catalogue.values():
+        path = tmp_path / f"{scenario.name}.yaml"
+        path.write_text(yaml.safe_dump(scenario.resolved_flow()), "utf-8")
+        journeys += ["--journey", str(path)]
+    out = tmp_path / "catalogue.json"
+    done = spdt(
+        "audit",
+        *journeys,
+        *site_args(sites),
+        "--no-screenshots",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        env=cli_env,
+        timeout=900,
+    )
+    assert "Traceback" not in done.stderr
+    report = read_json(out)
+    pages = {p["journey"].removesuffix(".yaml"): p for p in report["pages"]}
+    assert set(pages) == set(catalogue)
+    mismatches = []
+    for name, scenario in catalogue.items():
+        page = pages[name]
+        found = codes(page)
+        if page["problem"] is not None or found != scenario.findings:
+            mismatches.append(
+                f"{name}: expected {sorted(scenario.findings)}, got {sorted(found)}"
+                f" problem={page['problem']}"
+            )
+    assert not mismatches, "\n".join(mismatches)
+    any_error = any(f["severity"] == "error" for p in report["pages"] for f in p["findings"])
+    assert done.returncode == (1 if any_error else 0), done.stderr
+    assert report["summary"]["exit_code"] == done.returncode
+
+
+def test_plain_landing_audit_reports_no_finding_the_scenario_does_not_declare(
+    sites: FixtureServer, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    catalogue = load_catalogue()
+    urls = [s.entry_url for s in catalogue.values()]
+    out = tmp_path / "plain.json"
+    done = spdt(
+        "audit",
+        *urls,
+        *site_args(sites),
+        "--no-screenshots",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        env=cli_env,
+        timeout=900,
+    )
+    assert "Traceback" not in done.stderr
+    report = read_json(out)
+    assert [p["url"] for p in report["pages"]] == urls
+    wrong = []
+    for scenario, page in zip(catalogue.values(), report["pages"], strict=True):
+        if any("consent" in step for step in scenario.flow):
+            continue  # without the flow's consent click the pixel never loads, by design
+        extra = codes(page) - scenario.findings - FLOW_DEPENDENT
+        if page["problem"] is not None or extra:
+            wrong.append(f"{scenario.name}: unexpected {sorted(extra)} problem={page['problem']}")
+    assert not wrong, "\n".join(wrong)
+    assert done.returncode in (0, 1)
