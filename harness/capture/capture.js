@@ -10,6 +10,8 @@
   if (Object.getOwnPropertyDescriptor(w, "__spdtCaptureOn")) { return; }
   Object.defineProperty(w, "__spdtCaptureOn", { value: true });
   var binding = w.__spdtCaptureEmit;
+  // One id per document, so calls can be told apart by the document that made them.
+  var documentId = Math.random().toString(16).slice(2, 10) + Date.now().toString(16);
   var MAX_CALLS = 5000;
   var calls = 0;
 
@@ -60,7 +62,7 @@
         var rec = null;
         if (calls < MAX_CALLS) {
           calls++;
-          rec = { seq: ++seq, page_url: w.location.href, command: clone(args[0], 0, []),
+          rec = { seq: ++seq, document: documentId, page_url: w.location.href, command: clone(args[0], 0, []),
                   args: clone(Array.prototype.slice.call(args, 1), 0, []),
                   time: w.performance ? w.performance.now() : 0,
                   stub: born <= 1 ? "function" : "live", threw: false, error: null };

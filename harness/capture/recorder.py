@@ -89,6 +89,7 @@ class Recorder:
                         threw=bool(data.get("threw")),
                         error=data.get("error"),
                         stub=str(data.get("stub", "unknown")),
+                        document=str(data.get("document") or ""),
                     )
                 )
             elif kind == "assign":

@@ -28,6 +28,7 @@ class SpdtCall:
     threw: bool = False
     error: str | None = None
     stub: str = "unknown"  # "function" (official queue stub), "object" (guide's stub), "live"
+    document: str = ""  # an id per document (page load); "" when unknown
 
 
 @dataclass(frozen=True, slots=True)

@@ -253,8 +253,9 @@ class Facts:
     def documents(self) -> tuple[Document, ...]:
         """The calls split by the document that made them.
 
-        A new document starts when the call's time (ms since its document's time origin) goes
-        back, or when the call is made at the URL of a page loaded later than the current one
+        The capture names each call's document; for calls without that id, a new document
+        starts when the call's time (ms since its document's time origin) goes back, or when
+        the call is made at the URL of a page loaded later than the current one
         (single-page-app routes to URLs that were never loaded stay in their document)."""
         loads = [norm(p.url) for p in self.timeline.pages]
         docs: list[tuple[str, list[SpdtCall]]] = []
@@ -264,7 +265,12 @@ class Facts:
             url = norm(call.page_url)
             later = next((i for i in range(index + 1, len(loads)) if loads[i] == url), None)
             moved = previous is not None and url != norm(previous.page_url) and later is not None
-            if previous is None or call.time < previous.time or moved:
+            if previous is not None and call.document and previous.document:
+                # the capture names each call's document: trust it over time and URL
+                new_document = call.document != previous.document
+            else:
+                new_document = previous is None or call.time < previous.time or moved
+            if new_document:
                 if later is not None:
                     index = later
                 elif index + 1 < len(loads) and loads[index + 1] == url:
