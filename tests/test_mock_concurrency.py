@@ -9,6 +9,7 @@ from collections import defaultdict
 
 from mock_endpoint import MockEndpoint
 from mock_endpoint.client import client_session
+from tests.asyncio_thread import run_async
 
 CLIENTS = 32
 SESSIONS = 40
@@ -79,7 +80,7 @@ async def _run(mock: MockEndpoint) -> dict[str, set[int]]:
 
 def test_thousands_of_concurrent_hits_are_all_recorded_in_their_own_session() -> None:
     with MockEndpoint() as mock:
-        sent = asyncio.run(_run(mock))
+        sent = run_async(_run(mock))
         records = mock.records()
         assert sum(len(s) for s in sent.values()) == HITS
         assert len(records) == HITS
