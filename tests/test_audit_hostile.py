@@ -51,6 +51,10 @@ async def dialogs(_request: web.Request) -> web.Response:
     )
 
 
+async def busy(_request: web.Request) -> web.Response:
+    return _page("<h1>busy</h1><script>setTimeout(() => { while (true) {} }, 50);</script>")
+
+
 async def loop(_request: web.Request) -> web.Response:
     raise web.HTTPFound("/loop")
 
@@ -100,6 +104,7 @@ def hostile() -> Iterator[str]:
         ("/forever.html", forever),
         ("/dialogs", dialogs),
         ("/loop", loop),
+        ("/busy", busy),
         ("/popups", popups),
         ("/popup-target", popup_target),
         ("/download", download),
@@ -117,7 +122,7 @@ def hostile() -> Iterator[str]:
 def test_hostile_pages_end_in_a_report(
     hostile: str, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
-    names = ["never-loads", "dialogs", "loop", "popups", "download", "huge", "flood"]
+    names = ["never-loads", "dialogs", "loop", "popups", "download", "huge", "flood", "busy"]
     out = tmp_path / "hostile.json"
     done = spdt(
         "audit",
@@ -144,6 +149,9 @@ def test_hostile_pages_end_in_a_report(
 
     assert pages["never-loads"]["problem"]["kind"] == "timeout"
     assert pages["never-loads"]["findings"] is not None  # what was captured is still checked
+    # a script that never yields: the audit notices, reads nothing more from it, and moves on
+    assert pages["busy"]["problem"]["kind"] == "timeout"
+    assert "stopped answering" in pages["busy"]["problem"]["message"]
     assert pages["loop"]["problem"]["kind"] == "navigation"
     assert "ERR_TOO_MANY_REDIRECTS" in pages["loop"]["problem"]["message"]
     assert pages["dialogs"]["problem"] is None

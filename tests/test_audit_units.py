@@ -212,3 +212,20 @@ def test_sarif_levels_and_locations() -> None:
     )
     rules = {r["id"] for r in data["runs"][0]["tool"]["driver"]["rules"]}
     assert {"INVALID_CURRENCY", "AUDIT_INCOMPLETE"} <= rules
+
+
+def test_progress_bar_draws_on_one_line_and_clears() -> None:
+    import io
+
+    from harness.cli.audit_cmd import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar(stream)
+    bar(1, 4, "https://shop.test/a")
+    bar(2, 4, "https://shop.test/b")
+    bar.close()
+    text = stream.getvalue()
+    assert "\n" not in text
+    assert "[######                  ] 1/4 https://shop.test/a" in text
+    assert "[############            ] 2/4 https://shop.test/b" in text
+    assert text.endswith("\r\x1b[2K")

@@ -144,6 +144,7 @@ class PageAudit:
         self.deadline = min(deadline, self.started + options.page_timeout)
         self.click_id = None if options.no_click_id else (options.click_id or new_click_id())
         self.timings: dict[str, float] = {}
+        self.responsive = True  # False once the page's main thread stops answering
 
     def remaining(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
@@ -226,9 +227,28 @@ class PageAudit:
                 quiet=min(quiet, self.remaining()),
                 limit=min(quiet + SETTLE_LIMIT, self.remaining()),
             )
-        ctx.snapshot()
+        if self._answers(ctx.page):
+            ctx.snapshot()
+        else:
+            before = f"{problem.message} " if problem else ""
+            problem = Problem(
+                "timeout",
+                f"{before}The page stopped answering (a script that never yields?): its "
+                "storage, screenshot and links were not read.",
+            )
         self.timings["settle"] = _ms(time.monotonic() - clock)
         return problem, ctx.timeline()
+
+    def _answers(self, page: Page) -> bool:
+        """Can the page still run a script? (``evaluate`` has no timeout: a page stuck in a
+        loop would hang it; this probe has one.)"""
+        try:
+            page.wait_for_function(
+                "() => true", timeout=max(0.5, min(2.0, self.remaining())) * 1000
+            )
+        except PlaywrightError:
+            self.responsive = False
+        return self.responsive
 
     def _noscript(self, url: str) -> Timeline | None:
         budget = min(NOSCRIPT_LIMIT, self.remaining())
@@ -301,11 +321,14 @@ class PageAudit:
             downloads=guard.downloads,
         )
         counts.update(dialogs=guard.dialog_count, popups=guard.popup_count)
-        screenshot = self._screenshot(page)
-        links = self._links(page) if options.crawl and not page.is_closed() else ()
+        screenshot = self._screenshot(page) if self.responsive else None
+        links: tuple[str, ...] = ()
+        if options.crawl and self.responsive and not page.is_closed():
+            links = self._links(page)
         title = ""
-        with contextlib.suppress(PlaywrightError):
-            title = page.title()[:300]
+        if self.responsive:
+            with contextlib.suppress(PlaywrightError):
+                title = page.title()[:300]
         from harness.rules.facts import Facts
 
         facts = Facts(timeline, config)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.audit.crawl import normalise, origin, same_origin_links
+from harness.audit.journeys import bind_journey
 from harness.audit.lab import AuditHarness
 from harness.audit.model import AuditReport, PageResult, Problem
 from harness.audit.options import AuditOptions
@@ -126,6 +127,9 @@ class AuditRun:
             raise UsageError("nothing to audit: give at least one URL or --journey FILE")
         if options.crawl and options.journeys:
             raise UsageError("--crawl and --journey do not go together")
+        for journey in options.journeys:  # a journey that cannot run is a usage error, up front
+            for base in options.urls or (None,):
+                bind_journey(journey, base, click_id=not options.no_click_id)
         self.options = options
         self.progress = progress
         self.hung = False
