@@ -276,12 +276,17 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
+_BY_HOST: dict[str | None, list[Route]] = {}
+for _route in ROUTES:
+    _BY_HOST.setdefault(_route.host, []).append(_route)
+
+
 def host_routes(host: str) -> list[Route]:
-    return [r for r in ROUTES if r.host == host]
+    return list(_BY_HOST.get(host, ()))
 
 
 def control_routes() -> list[Route]:
-    return [r for r in ROUTES if r.host is None]
+    return list(_BY_HOST[None])
 
 
 def _find(routes: Iterable[Route], method: str, path: str) -> tuple[Route | None, list[Route]]:
@@ -297,7 +302,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     path = request.path
     if path == PREFIX or path.startswith(PREFIX + "/"):
         path = path if path != PREFIX else PREFIX + "/"
-        route, at_path = _find(control_routes(), request.method, path)
+        route, at_path = _find(_BY_HOST[None], request.method, path)
         if route is None:
             valid = [f"{r.method} {r.path}" for r in control_routes()]
             if at_path:
@@ -313,7 +318,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         request[PATH_PARAMS_KEY] = route.match(path) or {}
         return await route.handler(request)
     host = bare_host(request.host)
-    route, at_path = _find(host_routes(host), request.method, path)
+    route, at_path = _find(_BY_HOST.get(host, ()), request.method, path)
     if route is None:
         valid = [f"{r.method} https://{r.host}{r.path}" for r in ROUTES if r.host]
         if at_path:
@@ -377,7 +382,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 def _route_kind(request: web.Request) -> str:
-    route, at_path = _find(host_routes(bare_host(request.host)), request.method, request.path)
+    route, at_path = _find(_BY_HOST.get(bare_host(request.host), ()), request.method, request.path)
     chosen = route or (at_path[0] if at_path else None)
     return chosen.kind if chosen is not None else "unknown"
 

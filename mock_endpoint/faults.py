@@ -17,8 +17,9 @@ HOST is one of the Spotify host names or ``*`` (all of them). One host may carry
 API (``/__spdt/``) is never faulted. A hit answered ``5xx`` or ``reset`` never reached "Spotify":
 it is recorded with kind ``fault`` and no events (so the auditor reports EVENT_NOT_DELIVERED),
 its payload ``{"fault", "arg", "would_be"}`` naming what the hit would have been. ``delay`` and
-``slow-body`` hits are recorded as usual. A ``slow-body`` answer without a body (204) is held
-for ARG seconds instead.
+``slow-body`` hits are recorded as usual (a client that gives up during a ``delay`` is not:
+its hit never got past the delay). A ``slow-body`` answer without a body (204) is held for ARG
+seconds instead.
 """
 
 from __future__ import annotations
@@ -156,7 +157,9 @@ def fault_middleware(record_fault: Recorder) -> Middleware:
     """The outermost middleware: applies the plan in ``app[FAULTS_KEY]`` to Spotify hosts."""
 
     @web.middleware
-    async def faults(request: web.Request, handler: Handler) -> web.StreamResponse:
+    async def faults(  # noqa: PLR0911 - one return per fault kind reads best
+        request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
         plan = request.app[FAULTS_KEY]
         if not plan.faults or request.path == PREFIX or request.path.startswith(PREFIX + "/"):
             return await handler(request)
@@ -166,7 +169,9 @@ def fault_middleware(record_fault: Recorder) -> Middleware:
         for kind in active:
             plan.counts[kind] = plan.counts.get(kind, 0) + 1
         if "delay" in active:
-            await asyncio.sleep(float(active["delay"].arg or 0))
+            await hold(request, float(active["delay"].arg or 0))
+            if _gone(request):
+                return web.Response(status=204)  # the client gave up: nothing to answer
         if "reset" in active:
             record_fault(request, 0, {"fault": "reset", "arg": None})
             if request.transport is not None:
@@ -183,6 +188,23 @@ def fault_middleware(record_fault: Recorder) -> Middleware:
         return response
 
     return faults
+
+
+HOLD_STEP = 0.05
+
+
+def _gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
+async def hold(request: web.Request, seconds: float) -> None:
+    """Wait ``seconds``, or less if the client goes away meanwhile (nothing left to delay)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while (left := deadline - asyncio.get_running_loop().time()) > 0:
+        if _gone(request):
+            return
+        await asyncio.sleep(min(HOLD_STEP, left))
 
 
 def _error_answer(request: web.Request, status: int) -> web.Response:
@@ -205,7 +227,7 @@ async def _trickle(
 ) -> web.StreamResponse:
     body = response.body if isinstance(response, web.Response) else None
     if not isinstance(body, bytes) or not body:
-        await asyncio.sleep(seconds)  # nothing to trickle (204, 304, a stream): hold it
+        await hold(request, seconds)  # nothing to trickle (204, 304, a stream): hold it
         return response
     slow = web.StreamResponse(status=response.status, reason=response.reason)
     for name, value in response.headers.items():

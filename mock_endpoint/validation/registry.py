@@ -39,6 +39,8 @@ class Rule:
 
 
 _RULES: dict[str, Rule] = {}
+# rules_for() per scope, rebuilt after a registration (it runs on every hit: measured hot).
+_BY_SCOPE: dict[str, tuple[Rule, ...]] = {}
 
 
 def rule(code: str, severity: Severity, scope: Scope, description: str) -> Callable[[C], C]:
@@ -48,6 +50,7 @@ def rule(code: str, severity: Severity, scope: Scope, description: str) -> Calla
         if code in _RULES:
             raise ValueError(f"rule code {code} registered twice")
         _RULES[code] = Rule(code, severity, scope, description, check)
+        _BY_SCOPE.clear()
         return check
 
     return register
@@ -60,6 +63,7 @@ def declare(code: str, severity: Severity, scope: Scope, description: str) -> Ru
         return ()
 
     _RULES[code] = Rule(code, severity, scope, description, never)
+    _BY_SCOPE.clear()
     return _RULES[code]
 
 
@@ -69,7 +73,10 @@ def all_rules() -> tuple[Rule, ...]:
 
 
 def rules_for(scope: Scope) -> tuple[Rule, ...]:
-    return tuple(r for r in _RULES.values() if r.scope == scope)
+    found = _BY_SCOPE.get(scope)
+    if found is None:
+        found = _BY_SCOPE[scope] = tuple(r for r in _RULES.values() if r.scope == scope)
+    return found
 
 
 def get_rule(code: str) -> Rule:
