@@ -42,6 +42,19 @@ lint: setup
 serve: setup
 	$(BIN)/spdt-harness serve --port $(PORT) --sites-port $(SITES_PORT)
 
+# Benchmarks (not part of `make test`): every figure a ratio against a baseline measured in the
+# same run. Writes benchmarks/results/<date>.json and the table in docs/benchmarks.md.
+# BENCH_ARGS e.g. "--quick" or "--only ingest,flow". Installs Debian's wrk as root if missing.
+BENCH_ARGS ?=
+bench: setup
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+
+# The soak suite: 100,000 mixed hits from 50 clients, faults under load, hostile pages, and the
+# hypothesis fuzzers with many more examples. Bounded in count and time; loopback only.
+SOAK_EXAMPLES ?= 1000
+soak: setup
+	SPDT_SOAK=1 SPDT_FUZZ_EXAMPLES=$(SOAK_EXAMPLES) timeout 3600 $(BIN)/pytest -q tests/soak tests/test_fuzz_mock.py tests/test_fuzz_parsers.py $(PYTEST_ARGS)
+
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache test-results e2e-results
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

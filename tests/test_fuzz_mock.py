@@ -9,6 +9,7 @@ it); ``/__spdt/wait`` is fuzzed with timeouts capped at 0.2 s so that the suite 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -23,8 +24,10 @@ from mock_endpoint.client import MockClient
 from mock_endpoint.hosts import SPOTIFY_HOSTS
 
 KEY = "0123456789abcdef0123456789abcdef"
+# `make soak` raises the example counts (SPDT_FUZZ_EXAMPLES); `make test` keeps them modest.
+EXAMPLES = int(os.environ.get("SPDT_FUZZ_EXAMPLES", "0"))
 FUZZ = settings(
-    max_examples=60,
+    max_examples=EXAMPLES or 60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

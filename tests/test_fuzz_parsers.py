@@ -6,6 +6,7 @@ Each must answer or raise its one documented error, never anything else."""
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import yaml
@@ -39,7 +40,11 @@ from mock_endpoint.records import Finding, PixelEvent, Record
 
 KEY = "0123456789abcdef0123456789abcdef"
 INGEST = "https://pixels.spotify.com/v1/ingest"
-FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# `make soak` raises the example counts (SPDT_FUZZ_EXAMPLES); `make test` keeps them modest.
+EXAMPLES = int(os.environ.get("SPDT_FUZZ_EXAMPLES", "0"))
+FUZZ = settings(
+    max_examples=EXAMPLES or 80, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 # -- CSP: policies built from the grammar, so that every branch of the matcher is reached -----
 _schemes = st.sampled_from(["", "https://", "http://", "wss://", "data:", "blob:", "HTTPS://"])
@@ -430,7 +435,7 @@ _configs = st.builds(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES or 60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_timelines(), st.one_of(st.none(), _configs))
 def test_rule_engine_never_raises_on_whole_random_timelines(
     timeline: Timeline, config: RuleConfig | None
