@@ -38,6 +38,11 @@ lint: setup
 	$(BIN)/ruff format --check harness mock_endpoint fixture_sites tests
 	$(BIN)/mypy
 
+# Audit a site: make audit URL=https://example.com/ AUDIT_ARGS="--format html --output report.html"
+audit: setup
+	@test -n "$(URL)" || { echo 'usage: make audit URL=https://your.site/ [AUDIT_ARGS="..."]'; exit 2; }
+	$(BIN)/spdt-harness audit $(URL) $(AUDIT_ARGS)
+
 # The mock and the fixture sites together, for clicking through by hand.
 serve: setup
 	$(BIN)/spdt-harness serve --port $(PORT) --sites-port $(SITES_PORT)
