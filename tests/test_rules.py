@@ -568,6 +568,16 @@ def test_mock_findings_are_merged() -> None:
     )
 
 
+def test_a_mock_finding_on_the_same_event_is_not_a_second_finding() -> None:
+    base = good()
+    record = replace(
+        ingest("purchase", {"value": 5, "currency": "£", "order_id": "o1"}, url=LANDING),
+        findings=(Finding("INVALID_CURRENCY", "error", "events[1] purchase: currency '£' …"),),
+    )
+    timeline = replace(base, records=(*base.records, record))
+    assert len(found(timeline)["INVALID_CURRENCY"]) == 1
+
+
 def test_unknown_event() -> None:
     timeline = replace(
         good(), calls=(*good().calls, call(3, "custom", {"event_name": "newsletter"}))

@@ -60,10 +60,12 @@ def _param_findings(facts: Facts) -> list[_ParamFinding]:
     for record in facts.timeline.records:
         if record.kind not in ("ingest", "image", "noscript"):
             continue
+        seen: set[str] = set()
         for event in record.events:
             page = norm(event.url or record.page)
             for finding in validate_pixel_event(event.name, event.key, event.params):
                 if finding.code in PARAM_CODES:
+                    seen.add(finding.code)
                     add(
                         finding.code,
                         page,
@@ -73,7 +75,9 @@ def _param_findings(facts: Facts) -> list[_ParamFinding]:
                     )
         page = norm(record.page)
         for finding in record.findings:
-            if finding.code in PARAM_CODES:
+            # the mock runs the same table: a code already found on this record's events is
+            # the same problem in other words, not a second one
+            if finding.code in PARAM_CODES and finding.code not in seen:
                 add(
                     finding.code,
                     page,
