@@ -125,10 +125,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"fault: {fault.spec}", flush=True)
         print_browser_setup(HostMap(mock.host_map()), [mock.spki])
         print("Ctrl-C stops.", flush=True)
-        try:
-            wait_forever()
-        except KeyboardInterrupt:
-            print("stopping", flush=True)
+        wait_forever()
+    except KeyboardInterrupt:
+        # Ctrl-C is how this command ends, wherever it lands (even between two prints)
+        print("stopping", flush=True)
     finally:
         mock.stop()
     return 0

@@ -19,17 +19,17 @@ def run(args: argparse.Namespace) -> int:
     from fixture_sites.server import FixtureServer
     from mock_endpoint.server import MockEndpoint
 
-    with (
-        MockEndpoint(host=args.host, port=args.port) as mock,
-        FixtureServer(host=args.host, port=args.sites_port) as sites,
-    ):
-        print(f"mock: https://{args.host}:{mock.port} (control API {mock.control_url})")
-        print(f"fixture sites: https://{args.host}:{sites.port}", flush=True)
-        host_map = HostMap({**mock.host_map(), **sites.host_map()})
-        print_browser_setup(host_map, [mock.spki, sites.spki])
-        print("open https://shop.test/ in that Chromium for the scenario index. Ctrl-C stops.")
-        try:
+    try:
+        with (
+            MockEndpoint(host=args.host, port=args.port) as mock,
+            FixtureServer(host=args.host, port=args.sites_port) as sites,
+        ):
+            print(f"mock: https://{args.host}:{mock.port} (control API {mock.control_url})")
+            print(f"fixture sites: https://{args.host}:{sites.port}", flush=True)
+            host_map = HostMap({**mock.host_map(), **sites.host_map()})
+            print_browser_setup(host_map, [mock.spki, sites.spki])
+            print("open https://shop.test/ in that Chromium for the scenario index. Ctrl-C stops.")
             wait_forever()
-        except KeyboardInterrupt:
-            print("stopping", flush=True)
+    except KeyboardInterrupt:  # Ctrl-C ends the command wherever it lands
+        print("stopping", flush=True)
     return 0

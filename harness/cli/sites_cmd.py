@@ -35,17 +35,17 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from fixture_sites.server import FixtureServer
 
-    with FixtureServer(host=args.host, port=args.port) as sites:
-        print(f"fixture sites listening on https://{args.host}:{sites.port}", flush=True)
-        hosts = sorted({s.host for s in load_catalogue().values()})
-        print(f"{len(load_catalogue())} scenarios; index at / on every site host:")
-        for host in hosts:
-            print(f"  https://{host}/  (and https://www.{host}/)")
-        print("(reach them through the resolver rules below)")
-        print_browser_setup(HostMap(sites.host_map()), [sites.spki])
-        print("Ctrl-C stops.", flush=True)
-        try:
+    try:
+        with FixtureServer(host=args.host, port=args.port) as sites:
+            print(f"fixture sites listening on https://{args.host}:{sites.port}", flush=True)
+            hosts = sorted({s.host for s in load_catalogue().values()})
+            print(f"{len(load_catalogue())} scenarios; index at / on every site host:")
+            for host in hosts:
+                print(f"  https://{host}/  (and https://www.{host}/)")
+            print("(reach them through the resolver rules below)")
+            print_browser_setup(HostMap(sites.host_map()), [sites.spki])
+            print("Ctrl-C stops.", flush=True)
             wait_forever()
-        except KeyboardInterrupt:
-            print("stopping", flush=True)
+    except KeyboardInterrupt:  # Ctrl-C ends the command wherever it lands
+        print("stopping", flush=True)
     return 0
