@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from playwright.sync_api import Browser, BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
+from harness.assertions.cookies import check_attrs, cookie_differences
 from harness.assertions.findings import check_findings
 from harness.assertions.matching import EventMatcher, near_miss_report
 from harness.capture.recorder import Recorder
@@ -293,6 +294,32 @@ class PixelContext:
         for area in ("local", "session"):
             found.extend(f"{area}Storage {k}" for k, v in storage[area].items() if v == click_id)
         return found
+
+    def expect_cookie(self, name: str, *, timeout: float = 2.0, **attrs: Any) -> dict[str, Any]:
+        """A cookie named ``name`` with these attributes (``value``, ``domain``, ``path``,
+        ``secure``, ``http_only``, ``same_site``, ``min_days``, ``max_days``), as soon as the
+        browser holds one; else fail listing the cookies of that name and what differs."""
+        check_attrs(attrs)
+        deadline = time.monotonic() + timeout
+        while True:
+            cookies = [c for c in self.cookies() if c.get("name") == name]
+            for cookie in cookies:
+                if not cookie_differences(cookie, attrs):
+                    return cookie
+            if time.monotonic() >= deadline:
+                break
+            # cookies have no arrival event to wait on: look again shortly, within the bound
+            self.page.wait_for_timeout(50)
+        wanted = " ".join(f"{k}={v!r}" for k, v in attrs.items())
+        if not cookies:
+            names = sorted({str(c.get("name")) for c in self.cookies()})
+            raise AssertionFailed(
+                f"expected cookie {name} {wanted}".rstrip()
+                + f"; no cookie named {name} (cookies: {', '.join(names) or 'none'})"
+            )
+        lines = [f"expected cookie {name} {wanted}; saw {len(cookies)} {name}:"]
+        lines.extend(f"  - {', '.join(cookie_differences(c, attrs))}" for c in cookies)
+        raise AssertionFailed("\n".join(lines))
 
     def expect_click_id_persisted(self, click_id: str | None = None) -> list[str]:
         """After a landing, the click id must be stored first-party; returns where it is."""

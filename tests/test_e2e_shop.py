@@ -62,3 +62,24 @@ def test_near_miss_message_names_the_differing_field(spdt_harness: Harness) -> N
         "expected purchase value='79,99' currency='USD'; saw 1 purchase:",
         "  - value 79.99 (float) ≠ '79,99'",
     ]
+
+
+def test_expect_cookie_matches_attributes_and_explains_misses(spdt_harness: Harness) -> None:
+    shop = scenario("shop-correct")
+    with spdt_harness.new_context() as ctx:
+        ctx.land(shop.page_url("landing"), click_id="cookie-1")
+        device = ctx.expect_cookie(
+            "__spdt", domain="shop.test", path="/", secure=True, same_site="Lax", min_days=300
+        )
+        assert len(device["value"]) == 32
+        ctx.expect_cookie("_spdt_click_id", value="cookie-1")
+        with pytest.raises(AssertionError) as wrong:
+            ctx.expect_cookie("__spdt", same_site="Strict", max_days=30, timeout=0.2)
+        with pytest.raises(AssertionError) as missing:
+            ctx.expect_cookie("_fbp", timeout=0.2)
+    lines = str(wrong.value).splitlines()
+    assert lines[0] == "expected cookie __spdt same_site='Strict' max_days=30; saw 1 __spdt:"
+    assert lines[1].startswith("  - same_site 'Lax' ≠ 'Strict', lifetime 36")
+    assert lines[1].endswith("days > 30 days")
+    assert str(missing.value).startswith("expected cookie _fbp; no cookie named _fbp (cookies: ")
+    assert "__spdt" in str(missing.value)
