@@ -33,5 +33,11 @@ def test_unmapped_host_fails_closed_and_unload_beacon_reaches_the_mock(
         ctx.goto(shop.page_url("product"))
         # Chromium sends unload beacons without the context's User-Agent override; the mock
         # still files it under this context's session through the device id seen earlier.
-        probe = ctx.expect_event("unload_probe", timeout=5)
-        assert probe.device_id is not None
+        arrived = ctx.mock.wait_for(
+            lambda r: any(e.name == "unload_probe" for e in r.events), timeout=10
+        )
+        assert arrived is not None, "the unload beacon never reached the mock"
+        assert arrived.session == ctx.session, (
+            f"filed under {arrived.session!r}, not {ctx.session!r}; "
+            f"user agent {arrived.user_agent!r}; events {arrived.events}"
+        )
