@@ -18,54 +18,16 @@ import yaml
 
 from harness.errors import FixtureSiteError, UsageError
 
-# The finding codes of issue #5 (docs/findings.md): the catalogue triggers and guards each of them.
-ISSUE_5_CODES: frozenset[str] = frozenset(
-    {
-        "PIXEL_NOT_FOUND",
-        "SCRIPT_NOT_LOADED",
-        "BASE_CODE_BROKEN",
-        "DUPLICATE_BASE_CODE",
-        "MISSING_CONF",
-        "EVENT_BEFORE_CONF",
-        "MULTIPLE_PIXEL_KEYS",
-        "INVALID_PIXEL_KEY",
-        "UNFILLED_PLACEHOLDER",
-        "UNKNOWN_EVENT",
-        "DUPLICATE_EVENT",
-        "MISSING_CURRENCY",
-        "MISSING_VALUE",
-        "INVALID_CURRENCY",
-        "INVALID_VALUE",
-        "INVALID_PARAMETER",
-        "MISSING_ORDER_ID",
-        "EVENT_NOT_FIRED",
-        "EVENT_NOT_DELIVERED",
-        "CLICK_ID_NOT_PERSISTED",
-        "CLICK_ID_DROPPED_BY_REDIRECT",
-        "CLICK_ID_COOKIE_SCOPE",
-        "CSP_BLOCKS_SCRIPT",
-        "CSP_BLOCKS_EVENTS",
-        "CSP_BLOCKS_IMAGE",
-        "CSP_REPORT_ONLY_WOULD_BLOCK",
-        "NOSCRIPT_MISSING",
-        "NOSCRIPT_KEY_MISMATCH",
-        "PIXEL_BEFORE_CONSENT",
-    }
-)
+
+def _rule_codes() -> frozenset[str]:
+    from harness.rules import codes
+
+    return frozenset(codes())
 
 
-def _rule_table_codes() -> frozenset[str]:
-    """The auditor's own codes (harness.rules), when it can be imported."""
-    try:
-        from harness.rules.table import TABLE
-    except ImportError:
-        return frozenset()
-    return frozenset(spec.code for spec in TABLE)
-
-
-# Every code a scenario may name in `findings` or `must_not`: issue #5's and the auditor's.
-# A typo would otherwise silently weaken a scenario.
-KNOWN_FINDING_CODES: frozenset[str] = ISSUE_5_CODES | _rule_table_codes()
+# Every code a scenario may name in `findings` or `must_not`: the auditor's table
+# (harness/rules/table.py). A typo would otherwise silently weaken a scenario.
+KNOWN_FINDING_CODES: frozenset[str] = _rule_codes()
 
 CATALOGUE_KEYS = frozenset({"defaults", "sites", "scenarios"})
 SITE_KEYS = frozenset({"title", "host", "pages", "vars", "flow", "flows"})

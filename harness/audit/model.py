@@ -12,9 +12,10 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from harness.errors import UsageError
+from harness.rules.model import AuditFinding, Severity
 
 SCHEMA = "spdt-harness/audit"
 SCHEMA_VERSION = 1
@@ -29,26 +30,8 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A rule's finding as the report carries it (``AuditFinding.to_json`` shape)."""
-
-    code: str
-    severity: str
-    message: str
-    fix: str
-    page: str | None = None
-    evidence: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "message": self.message,
-            "fix": self.fix,
-            "page": self.page,
-            "evidence": list(self.evidence),
-        }
+# A rule's finding as the report carries it: the rules' own frozen record, not a copy of it.
+Finding = AuditFinding
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +219,7 @@ def _finding(r: _Reader, data: Any, where: str) -> Finding:
         raise r.fail(f"{where}.severity", f"{severity!r} is not one of {', '.join(SEVERITIES)}")
     return Finding(
         code=r.text(data.get("code"), f"{where}.code"),
-        severity=severity,
+        severity=cast(Severity, severity),
         message=r.text(data.get("message"), f"{where}.message"),
         fix=r.text(data.get("fix", ""), f"{where}.fix"),
         page=r.text(data.get("page"), f"{where}.page", optional=True),

@@ -307,10 +307,7 @@ class PageAudit:
         clock = time.monotonic()
         findings: list[Finding] = []
         if timeline.pages and environment is None:
-            findings = [
-                Finding(f.code, f.severity, f.message, f.fix, f.page, f.evidence)
-                for f in evaluate(timeline, config)
-            ]
+            findings = evaluate(timeline, config)
         self.timings["rules"] = _ms(time.monotonic() - clock)
         entries, counts = summarise(
             timeline,
