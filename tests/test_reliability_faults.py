@@ -20,6 +20,7 @@ from harness.errors import UsageError
 from mock_endpoint import MockEndpoint
 from mock_endpoint.client import MockClient, client_session
 from mock_endpoint.faults import Fault, parse_fault
+from tests.asyncio_thread import run_async
 
 T = TypeVar("T")
 KEY = "0123456789abcdef0123456789abcdef"
@@ -39,7 +40,8 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         finally:
             await asyncio.sleep(0.25)
 
-    return asyncio.run(main())
+    # on its own loop thread: Playwright's sync API may keep the main thread's loop busy
+    return run_async(main())
 
 
 @pytest.fixture(scope="module")
