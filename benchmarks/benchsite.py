@@ -1,5 +1,6 @@
 """A local site of N pages for the audit benchmarks: every page carries the official base code
-(conf + view), links to the next pages breadth-first, and is served over plain HTTP on loopback.
+(the queue stub, as in fixture_sites/templates/partials/base_code_js.html; conf + view) and the
+noscript image, links to the next pages breadth-first, and is served over HTTP on loopback.
 
     with BenchSite(pages=50) as site:
         site.url(0)   # http://127.0.0.1:PORT/p/0
@@ -17,10 +18,15 @@ KEY = "0123456789abcdef0123456789abcdef"
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>Bench page {i}</title>
 <script>
-!function(w,d){{if(!w.spdt){{var s=w.spdt=function(){{s.callMethod?
-s.callMethod.apply(s,arguments):s.queue.push(arguments)}};s.queue=[];
-var t=d.createElement('script');t.async=!0;t.src='https://pixel.byspotify.com/ping.min.js';
-var e=d.getElementsByTagName('script')[0];e.parentNode.insertBefore(t,e)}}}}(window,document);
+(function (w, d) {{
+  var id = 'spdt-capture', n = 'script';
+  if (!d.getElementById(id)) {{
+    w.spdt = w.spdt || function () {{ (w.spdt.q = w.spdt.q || []).push(arguments); }};
+    var e = d.createElement(n); e.id = id; e.async = 1;
+    e.src = 'https://pixel.byspotify.com/ping.min.js';
+    var s = d.getElementsByTagName(n)[0]; s.parentNode.insertBefore(e, s);
+  }}
+}})(window, document);
 spdt('conf', {{key: '{key}'}});
 spdt('view');
 </script>

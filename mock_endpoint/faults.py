@@ -44,6 +44,10 @@ _DEFAULTS: dict[str, float | None] = {"delay": 1.0, "5xx": 503, "reset": None, "
 SLOW_BODY_CHUNKS = 10
 
 
+def _show(arg: float | None) -> str:
+    return "nothing" if arg is None else f"{arg:g}"
+
+
 def _usage_error(message: str) -> Exception:
     # Lazy: harness imports mock_endpoint (see mock_endpoint.runner).
     from harness.errors import UsageError
@@ -79,11 +83,14 @@ class Fault:
                 raise _usage_error("fault kind 'reset' takes no argument")
         elif self.kind == "5xx":
             if arg is None or arg != int(arg) or not 500 <= arg <= 599:
-                raise _usage_error(f"fault 5xx status must be an integer 500..599, got {self.arg}")
+                raise _usage_error(
+                    f"fault 5xx status must be an integer 500..599, got {_show(self.arg)}"
+                )
             arg = int(arg)
         elif arg is None or not math.isfinite(arg) or not 0 <= arg <= MAX_SECONDS:
             raise _usage_error(
-                f"fault {self.kind} seconds must be a number 0..{MAX_SECONDS:g}, got {self.arg}"
+                f"fault {self.kind} seconds must be a number 0..{MAX_SECONDS:g}, "
+                f"got {_show(self.arg)}"
             )
         object.__setattr__(self, "arg", arg)
 
