@@ -1,10 +1,5 @@
-"""The auditor when Spotify is down, and an unload beacon during an audit.
-
-``spdt-harness audit`` has no ``--fault`` option yet (harness/audit is another issue's); these
-tests run the real CLI in a subprocess whose mock is built with faults (``MockEndpoint`` in
-``harness.audit.runner`` wrapped before ``main`` runs), so what is checked is the auditor's own
-report and exit code.
-"""
+"""The auditor when Spotify is down (``spdt-harness audit --fault``), and an unload beacon
+during an audit: the real CLI in a subprocess, its own report and exit code."""
 
 from __future__ import annotations
 
@@ -20,22 +15,13 @@ from tests.test_audit import BASE_CODE
 
 pytestmark = pytest.mark.browser
 
-WITH_FAULTS = """
-import functools, sys
-import harness.audit.runner as runner
-from mock_endpoint.server import MockEndpoint
-faults = [f for f in sys.argv[1].split(",") if f]
-runner.MockEndpoint = functools.partial(MockEndpoint, faults=faults)
-from harness.cli.main import main
-sys.exit(main(sys.argv[2:]))
-"""
-
 
 def audit_with_faults(
     faults: str, *args: str, env: dict[str, str]
 ) -> subprocess.CompletedProcess[str]:
+    fault_args = [a for f in faults.split(",") if f for a in ("--fault", f)]
     return subprocess.run(
-        [sys.executable, "-c", WITH_FAULTS, faults, "audit", *args],
+        [sys.executable, "-m", "harness.cli.main", "audit", *fault_args, *args],
         capture_output=True,
         text=True,
         env=env,

@@ -37,6 +37,9 @@ class AuditOptions:
     noscript: bool = True
     redact: bool = True
     headed: bool = False
+    # Faults the audit's mock injects per Spotify host ("pixels.spotify.com:5xx:503"), to see
+    # what the site and the pixel do when Spotify is slow or down (mock_endpoint/faults.py).
+    faults: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """For the report: what was asked, never a raw click id or certificate hash."""
@@ -52,6 +55,7 @@ class AuditOptions:
             "trusted_certificates": len(self.trust_spki),
             "insecure": self.insecure,
             "offline": self.offline,
+            "faults": list(self.faults),
             "page_timeout": self.page_timeout,
             "quiet": self.quiet,
             "timeout": self.timeout,

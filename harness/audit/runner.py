@@ -211,7 +211,7 @@ class AuditRun:
 
     # -- the run ----------------------------------------------------------------------------
     def run(self) -> AuditReport:
-        mock = MockEndpoint()
+        mock = MockEndpoint(faults=self.options.faults)
         mock.start()
         try:
             pages = self._crawl(mock) if self.options.crawl else self._list(mock)

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from harness.cli.common import Command, add_browser_option
 from harness.errors import UsageError
+from mock_endpoint.faults import as_faults
 
 CLICK_ID_PARAM = re.compile(r"^[A-Za-z0-9_.\-\[\]]{1,64}$")
 
@@ -136,6 +137,15 @@ def configure(parser: argparse.ArgumentParser) -> Command:
         "--offline",
         action="store_true",
         help="nothing but --map hosts and loopback resolves (no real DNS)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="HOST:KIND[:ARG]",
+        help="make the mock misbehave for a Spotify host, to see what the site and the pixel do "
+        "when Spotify is slow or down: delay[:s], 5xx[:status], reset, slow-body[:s]; "
+        "HOST may be *; repeatable (e.g. pixels.spotify.com:5xx:503)",
     )
     parser.add_argument(
         "--page-timeout",
@@ -257,6 +267,7 @@ def _options(args: argparse.Namespace) -> object:
         noscript=not args.no_noscript,
         redact=not args.no_redact,
         headed=args.headed,
+        faults=tuple(f.spec for f in as_faults(args.fault)),
     )
 
 
