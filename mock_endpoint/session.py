@@ -46,10 +46,6 @@ def tagged_session(headers: Mapping[str, str]) -> str | None:
     return None
 
 
-def session_of(headers: Mapping[str, str]) -> str:
-    return tagged_session(headers) or DEFAULT_SESSION
-
-
 class SessionDirectory:
     """Remembers which session each device id / click id belongs to (bounded, newest wins)."""
 

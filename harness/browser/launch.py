@@ -33,9 +33,6 @@ class HostMap:
     catch_all: bool = True
     passthrough: tuple[str, ...] = ()
 
-    def merged(self, other: Mapping[str, str]) -> HostMap:
-        return HostMap({**self.targets, **other}, self.catch_all, self.passthrough)
-
 
 def parse_host_mapping(text: str) -> tuple[str, str]:
     """Parse ``host=address[:port]`` (e.g. ``staging.example.com=127.0.0.1:8080``)."""
