@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import signal
 import subprocess
 import sys
-import time
+
+from tests.mock_cli import running_mock
 
 SUBCOMMANDS = ("mock", "sites", "serve", "e2e")
 
@@ -43,34 +43,15 @@ def test_unknown_scenario_is_a_one_line_usage_error(cli_env: dict[str, str]) -> 
 
 
 def test_mock_prints_where_it_listens_and_stops_on_ctrl_c(cli_env: dict[str, str]) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "harness.cli.main", "mock", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=cli_env,
-    )
-    assert proc.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "Ctrl-C stops." in line:
-            break
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=15)
-    text = "".join(lines) + out
-    assert proc.returncode == 0, err
-    port = re.search(r"mock listening on https://127\.0\.0\.1:(\d+)", text)
-    assert port
-    assert int(port.group(1)) > 0
-    assert f"MAP pixels.spotify.com 127.0.0.1:{port.group(1)}" in text
+    with running_mock(env=cli_env) as mock:
+        assert mock.port > 0
+    text = mock.banner
+    assert mock.returncode == 0, mock.stderr
+    assert f"MAP pixels.spotify.com 127.0.0.1:{mock.port}" in text
     assert "MAP * ~NOTFOUND" in text
     assert re.search(r"SPKI fingerprint\(s\): [A-Za-z0-9+/]{43}=", text)
-    assert "Traceback" not in err
+    assert "stopping" in text
+    assert "Traceback" not in mock.stderr
 
 
 def test_sites_list_prints_one_scenario_a_line(cli_env: dict[str, str]) -> None:

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import re
-import signal
 import socket
-import ssl
 import subprocess
 import sys
-import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
-from mock_endpoint.client import MockClient
 from mock_endpoint.persist import load_records
+from tests.mock_cli import running_mock
 
 
 def spdt(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -73,49 +68,13 @@ def test_a_port_in_use_is_a_clear_error(cli_env: dict[str, str]) -> None:
 
 def test_record_file_and_tokens(cli_env: dict[str, str], tmp_path: Path) -> None:
     record = tmp_path / "hits.jsonl"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "harness.cli.main",
-            "mock",
-            "--port",
-            "0",
-            "--record",
-            str(record),
-            "--token",
-            "secret",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=cli_env,
-    )
-    assert proc.stdout is not None
-    text = ""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and "Ctrl-C stops." not in text:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        text += line
-    try:
-        found = re.search(r"mock listening on https://127\.0\.0\.1:(\d+)", text)
-        assert found, text
-        assert f"recording to {record}" in text
-        target = SimpleNamespace(host="127.0.0.1", port=int(found.group(1)))
-        # The subprocess has its own CA; this test only checks behaviour, not trust.
-        unverified = ssl.create_default_context()
-        unverified.check_hostname = False
-        unverified.verify_mode = ssl.CERT_NONE
-        with MockClient(target, ssl_context=unverified) as client:
+    with running_mock("--record", str(record), "--token", "secret", env=cli_env) as mock:
+        assert f"recording to {record}" in mock.banner
+        with mock.client() as client:
             capi = "https://capi.spotify.com/capi-direct/events/"
             assert (
                 client.post(capi, json={}, headers={"Authorization": "Bearer nope"}).status == 403
             )
             assert client.get("https://img.byspotify.com/?key=k&a=init").status == 200
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=15)
-    assert proc.returncode == 0, err
+    assert mock.returncode == 0, mock.stderr
     assert [(r.kind, r.status) for r in load_records(record)] == [("capi", 403), ("image", 200)]

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-import signal
-import ssl
 import subprocess
 import sys
-import time
 from collections.abc import Coroutine, Iterator
-from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import aiohttp
@@ -21,6 +17,7 @@ from mock_endpoint import MockEndpoint
 from mock_endpoint.client import MockClient, client_session
 from mock_endpoint.faults import Fault, parse_fault
 from tests.asyncio_thread import run_async
+from tests.mock_cli import running_mock
 
 T = TypeVar("T")
 KEY = "0123456789abcdef0123456789abcdef"
@@ -206,42 +203,9 @@ def test_cli_bad_fault_exits_2_with_one_line(cli_env: dict[str, str]) -> None:
 
 
 def test_cli_fault_is_applied(cli_env: dict[str, str]) -> None:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "harness.cli.main",
-            "mock",
-            "--port",
-            "0",
-            "--fault",
-            "pixels.spotify.com:5xx:503",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=cli_env,
-    )
-    assert proc.stdout is not None
-    text = ""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and "Ctrl-C stops." not in text:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        text += line
-    try:
-        found = re.search(r"mock listening on https://127\.0\.0\.1:(\d+)", text)
-        assert found, text
-        assert "fault: pixels.spotify.com:5xx:503" in text
-        target = SimpleNamespace(host="127.0.0.1", port=int(found.group(1)))
-        unverified = ssl.create_default_context()
-        unverified.check_hostname = False
-        unverified.verify_mode = ssl.CERT_NONE
-        with MockClient(target, ssl_context=unverified) as client:
+    with running_mock("--fault", "pixels.spotify.com:5xx:503", env=cli_env) as mock:
+        assert "fault: pixels.spotify.com:5xx:503" in mock.banner
+        with mock.client() as client:
             assert client.post(INGEST, json=BATCH).status == 503
             assert client.get(f"https://img.byspotify.com/?key={KEY}&a=lead").status == 200
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=15)
-    assert proc.returncode == 0, err
+    assert mock.returncode == 0, mock.stderr
