@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from harness.audit.model import AuditReport, PageResult
 from harness.errors import UsageError
 from harness.reports.junit import Case, junit_xml
+
+if TYPE_CHECKING:
+    from harness.reports.baseline import Comparison
 
 FORMATS = ("text", "json", "junit", "html", "sarif")
 
@@ -13,10 +18,16 @@ def _page_name(page: PageResult) -> str:
     return f"journey {page.journey}: {page.url}" if page.journey else page.url
 
 
-def junit_cases(report: AuditReport) -> list[Case]:
+def junit_cases(
+    report: AuditReport, baseline: Comparison | None = None, fail_on: str = "any"
+) -> list[Case]:
     """One testcase per page and rule: failed when the rule found an error on that page;
     warnings and info are listed in a passing case's name. A page that could not be audited
-    is one failed ``audit`` case."""
+    is one failed ``audit`` case.
+
+    With a baseline, a case with a new finding is named ``CODE (new)`` (its details mark each
+    new finding), ``fail_on="new"`` fails only cases with a new error, and each resolved
+    finding is a passing ``CODE (resolved)`` case."""
     from harness.rules.table import TABLE
 
     cases: list[Case] = []
@@ -34,16 +45,33 @@ def junit_cases(report: AuditReport) -> list[Case]:
             )
             if not page.findings:
                 continue
+        states = {
+            i: (baseline.state_of(page, i) if baseline is not None else None)
+            for i in range(len(page.findings))
+        }
         for spec in TABLE:
-            found = [f for f in page.findings if f.code == spec.code]
-            errors = [f for f in found if f.severity == "error"]
+            found = [(i, f) for i, f in enumerate(page.findings) if f.code == spec.code]
+            new = [f for i, f in found if states[i] == "new"]
+            errors = [
+                f
+                for i, f in found
+                if f.severity == "error" and (fail_on == "any" or states[i] in ("new", None))
+            ]
             details = "\n\n".join(
                 "\n".join(
-                    [f"{f.severity}: {f.message}", *(f"  {e}" for e in f.evidence), f"fix: {f.fix}"]
+                    [
+                        f"{'[new] ' if states[i] == 'new' else ''}{f.severity}: {f.message}",
+                        *(f"  {e}" for e in f.evidence),
+                        f"fix: {f.fix}",
+                    ]
                 )
-                for f in found
+                for i, f in found
             )
-            name = spec.code if not found or errors else f"{spec.code} ({found[0].severity})"
+            name = spec.code
+            if found and not errors:
+                name = f"{spec.code} ({found[0][1].severity})"
+            if new:
+                name = f"{name} (new)"
             cases.append(
                 Case(
                     classname,
@@ -53,26 +81,44 @@ def junit_cases(report: AuditReport) -> list[Case]:
                     details=details,
                 )
             )
+    for item in baseline.resolved if baseline is not None else ():
+        name = f"journey {item.journey}: {item.page_url}" if item.journey else item.page_url
+        cases.append(
+            Case(
+                name,
+                f"{item.finding.code} (resolved)",
+                details=f"resolved since the baseline: {item.finding.message}",
+            )
+        )
     return cases
 
 
-def render(report: AuditReport, fmt: str, *, colour: bool = False) -> str:
+def render(
+    report: AuditReport,
+    fmt: str,
+    *,
+    colour: bool = False,
+    baseline: Comparison | None = None,
+    fail_on: str = "any",
+) -> str:
+    """``report`` in ``fmt``; with ``baseline`` (a :class:`Comparison`), every format marks
+    new, unchanged and resolved findings."""
     if fmt == "text":
         from harness.reports.text import render_text
 
-        return render_text(report, colour=colour)
+        return render_text(report, colour=colour, baseline=baseline, fail_on=fail_on)
     if fmt == "json":
         from harness.reports.json_report import render_json
 
-        return render_json(report)
+        return render_json(report, baseline=baseline, fail_on=fail_on)
     if fmt == "junit":
-        return junit_xml("spdt-harness audit", junit_cases(report)) + "\n"
+        return junit_xml("spdt-harness audit", junit_cases(report, baseline, fail_on)) + "\n"
     if fmt == "html":
         from harness.reports.html_report import render_html
 
-        return render_html(report)
+        return render_html(report, baseline=baseline, fail_on=fail_on)
     if fmt == "sarif":
         from harness.reports.sarif import render_sarif
 
-        return render_sarif(report)
+        return render_sarif(report, baseline=baseline)
     raise UsageError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")

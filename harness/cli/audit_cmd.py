@@ -1,6 +1,7 @@
 """``spdt-harness audit URL [URL ...]``: audit live URLs (or journeys) in Chromium.
 
-Exit codes: 0 no error-severity finding; 1 at least one; 2 usage error, or a page that could not
+Exit codes: 0 no error-severity finding (with ``--fail-on new``: no new one against
+``--baseline``); 1 at least one; 2 usage error, or a page that could not
 be audited (unreachable URL, DNS or TLS failure, timeout, the live script unreachable) — each
 with a one-line message on stderr. The report is written in every case.
 """
@@ -113,6 +114,19 @@ def configure(parser: argparse.ArgumentParser) -> Command:
         help="report format (default: text)",
     )
     parser.add_argument("--output", metavar="FILE", help="write the report here (default: stdout)")
+    parser.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="a saved `audit --format json` report: mark each finding new, unchanged or "
+        "resolved (matched by code, page and evidence fingerprint; docs/audit.md)",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=("new", "any"),
+        default="any",
+        help="what error findings fail the run (exit 1): any (default) or only new ones "
+        "(those not in --baseline)",
+    )
     parser.add_argument(
         "--map",
         action="append",
@@ -315,6 +329,11 @@ def run(args: argparse.Namespace) -> int:
     assert isinstance(options, AuditOptions)
     if args.output is not None and Path(args.output).is_dir():
         raise UsageError(f"--output {args.output} is a folder; give a file name")
+    previous = None
+    if args.baseline is not None:  # read it before the audit: a bad file fails fast
+        from harness.audit import load_report
+
+        previous = load_report(Path(args.baseline))
     progress = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
     audit = AuditRun(options, progress)
     try:
@@ -322,13 +341,24 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.close()
-    write_output(render(report, args.format, colour=wants_colour(args.output)), args.output)
+    from harness.reports.baseline import compare, gate_exit_code
+
+    comparison = compare(previous, report, args.baseline) if previous is not None else None
+    exit_code = gate_exit_code(report, comparison, args.fail_on)
+    text = render(
+        report,
+        args.format,
+        colour=wants_colour(args.output),
+        baseline=comparison,
+        fail_on=args.fail_on,
+    )
+    write_output(text, args.output)
     if args.output is not None:
-        print(f"{summary_line(report)}; report: {args.output}")
+        print(f"{summary_line(report, comparison, args.fail_on)}; report: {args.output}")
     for line in problem_lines(report):
         print(line, file=sys.stderr)
     if audit.hung:  # a browser is stuck past the deadline: leave without waiting for it
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(report.exit_code)
-    return report.exit_code
+        os._exit(exit_code)
+    return exit_code

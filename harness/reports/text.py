@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from harness.audit.model import SEVERITIES, AuditReport, PageResult
+
+if TYPE_CHECKING:
+    from harness.reports.baseline import Comparison
 
 _COLOURS = {"error": "31", "warning": "33", "info": "36", "problem": "35", "ok": "32", "dim": "2"}
 
@@ -29,7 +34,9 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def summary_line(report: AuditReport) -> str:
+def summary_line(
+    report: AuditReport, baseline: Comparison | None = None, fail_on: str = "any"
+) -> str:
     counts = report.severity_counts()
     parts = [
         _plural(len(report.pages), "page"),
@@ -39,10 +46,22 @@ def summary_line(report: AuditReport) -> str:
     ]
     if report.problems:
         parts.append(_plural(len(report.problems), "page") + " not audited")
-    return f"spdt-harness audit: {', '.join(parts)} (exit {report.exit_code})"
+    exit_code = report.exit_code
+    if baseline is not None:
+        from harness.reports.baseline import gate_exit_code
+
+        parts.append(baseline.summary())
+        exit_code = gate_exit_code(report, baseline, fail_on)
+    return f"spdt-harness audit: {', '.join(parts)} (exit {exit_code})"
 
 
-def _page_lines(page: PageResult, colour: bool, verbose: bool, param: str) -> list[str]:
+def _page_lines(
+    page: PageResult,
+    colour: bool,
+    verbose: bool,
+    param: str,
+    baseline: Comparison | None = None,
+) -> list[str]:
     head = _clean(page.url)
     if page.journey:
         head = f"journey {_clean(page.journey)}: {head}"
@@ -57,9 +76,14 @@ def _page_lines(page: PageResult, colour: bool, verbose: bool, param: str) -> li
             + f": {_clean(page.problem.message)}"
         )
     for severity in SEVERITIES:
-        for f in (f for f in page.findings if f.severity == severity):
+        for position, f in enumerate(page.findings):
+            if f.severity != severity:
+                continue
+            state = baseline.state_of(page, position) if baseline is not None else None
+            mark = "NEW " if state == "new" else ""
             lines.append(
-                f"  {_paint(f'{severity:<7}', severity, colour)}  {f.code}: {_clean(f.message)}"
+                f"  {_paint(f'{severity:<7}', severity, colour)}  {mark}{f.code}: "
+                f"{_clean(f.message)}"
             )
             for evidence in f.evidence[: None if verbose else 3]:
                 lines.append(f"           · {_clean(evidence)}")
@@ -71,11 +95,35 @@ def _page_lines(page: PageResult, colour: bool, verbose: bool, param: str) -> li
     return lines
 
 
-def render_text(report: AuditReport, *, colour: bool = False, verbose: bool = False) -> str:
+def resolved_lines(baseline: Comparison) -> list[str]:
+    """``resolved since the baseline:`` and one line per resolved finding (empty if none)."""
+    if not baseline.resolved:
+        return []
+    lines = [f"resolved since the baseline ({len(baseline.resolved)}):"]
+    for item in baseline.resolved:
+        where = f"journey {item.journey}: {item.page_url}" if item.journey else item.page_url
+        lines.append(
+            f"  {item.finding.severity:<7}  {item.finding.code}: {_clean(item.finding.message)}"
+        )
+        lines.append(f"           on {_clean(where)}")
+    return lines
+
+
+def render_text(
+    report: AuditReport,
+    *,
+    colour: bool = False,
+    verbose: bool = False,
+    baseline: Comparison | None = None,
+    fail_on: str = "any",
+) -> str:
+    """With ``baseline``, new findings are marked ``NEW`` and resolved ones listed at the end."""
     out: list[str] = []
     param = str(report.options.get("click_id_param") or "spclid")
     for page in report.pages:
-        out.extend(_page_lines(page, colour, verbose, param))
+        out.extend(_page_lines(page, colour, verbose, param, baseline))
         out.append("")
-    out.append(summary_line(report))
+    if baseline is not None and baseline.resolved:
+        out.extend([*resolved_lines(baseline), ""])
+    out.append(summary_line(report, baseline, fail_on))
     return "\n".join(out) + "\n"
