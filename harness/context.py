@@ -15,7 +15,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from harness.assertions.cookies import check_attrs, cookie_differences
 from harness.assertions.findings import check_findings
-from harness.assertions.matching import EventMatcher, near_miss_report
+from harness.assertions.matching import EventMatcher, count_report, near_miss_report
 from harness.capture.recorder import Recorder
 from harness.capture.timeline import LandingInfo, Timeline
 from harness.errors import AssertionFailed, NavigationError
@@ -230,8 +230,24 @@ class PixelContext:
         return result
 
     # -- expectations --------------------------------------------------------------------
-    def expect_event(self, name: str, *, timeout: float = 5.0, **fields: Any) -> PixelEvent:
-        """The first matching event, the moment it reaches the mock; else fail with near misses."""
+    def expect_event(
+        self,
+        name: str,
+        *,
+        timeout: float = 5.0,
+        count: int | None = None,
+        within: float | None = None,
+        **fields: Any,
+    ) -> PixelEvent:
+        """The first matching event, the moment it reaches the mock; else fail with near misses.
+
+        With ``count=N``, exactly N matching events must arrive in this context's session: the
+        count is checked at the end of ``within`` seconds (default: ``timeout``), or as soon as
+        more than N have arrived; the failure lists the events seen. ``count=0`` is
+        :meth:`expect_no_event`."""
+        if count is not None:
+            window = within if within is not None else timeout
+            return self._expect_count(name, count, window, fields)
         matcher = EventMatcher(name, fields)
 
         def match(record: Record) -> bool:
@@ -243,6 +259,69 @@ class PixelContext:
                 near_miss_report(matcher, self.events()) + f"\n(waited {timeout:g} s)"
             )
         return next(e for e in found.events if matcher.matches(e))
+
+    def expect_events(
+        self, name: str, *, count: int, within: float = 5.0, **fields: Any
+    ) -> list[PixelEvent]:
+        """Exactly ``count`` matching events (see :meth:`expect_event`); returns them."""
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(f"count must be a whole number ≥ 0, not {count!r}")
+        if not 0 < within <= 300:
+            raise ValueError(f"within must be seconds between 0 and 300, not {within!r}")
+        matcher = EventMatcher(name, fields)
+
+        def match(record: Record) -> bool:
+            return record.session == self.session and any(matcher.matches(e) for e in record.events)
+
+        deadline = time.monotonic() + within
+        while True:
+            last = self.mock.store.last_id()
+            matched = [e for e in self.events() if matcher.matches(e)]
+            remaining = deadline - time.monotonic()
+            if len(matched) > count or remaining <= 0:
+                break
+            self.mock.wait_for(match, remaining, after_id=last)
+        if len(matched) != count:
+            raise AssertionFailed(count_report(matcher, count, self.events(), within))
+        return matched
+
+    def _expect_count(
+        self, name: str, count: int, within: float, fields: dict[str, Any]
+    ) -> PixelEvent:
+        if count == 0:
+            self.expect_no_event(name, during=within, **fields)
+            return PixelEvent(name, None)
+        return self.expect_events(name, count=count, within=within, **fields)[0]
+
+    def last_record_id(self) -> int:
+        """The mock's newest record id now: a mark for ``expect_no_pixel_traffic(since=…)``."""
+        return self.mock.store.last_id()
+
+    def expect_no_pixel_traffic(self, *, during: float = 1.0, since: int | None = None) -> None:
+        """Fail if any request of this context reaches Spotify's pixel hosts (script, events,
+        image pixel) within the next ``during`` seconds; returns when the window ends.
+
+        Traffic counts from ``since`` (a :meth:`last_record_id` taken before the action that
+        must stay silent, so that a request which lands before this call is not missed), else
+        from now."""
+        last = self.last_record_id() if since is None else since
+        kinds = ("script", "ingest", "image", "noscript", "preflight")
+
+        def match(record: Record) -> bool:
+            return record.session == self.session and record.kind in kinds
+
+        found = self.mock.wait_for(match, during, after_id=last)
+        if found is None:
+            return
+        hits = [r for r in self.records() if r.id > last and r.kind in kinds]
+        lines = [f"expected no pixel traffic within {during:g} s; saw {len(hits)} request(s):"]
+        for record in hits[:5]:
+            names = ", ".join(e.name for e in record.events)
+            lines.append(
+                f"  - {record.method} {record.host}{record.path} → {record.status} "
+                f"(record #{record.id}){': ' + names if names else ''}"
+            )
+        raise AssertionFailed("\n".join(lines))
 
     def expect_no_event(self, name: str, *, during: float = 1.0, **fields: Any) -> None:
         """Fail if a matching event arrives within the next ``during`` seconds (or already has)."""

@@ -77,7 +77,7 @@ def capture_flow(
     problems = [
         f"{r.step.describe()}: {r.message}"
         for r in result.steps
-        if not r.ok and r.step.verb != "expect_event"
+        if not r.ok and r.step.verb not in ("expect_event", "expect_no_pixel_traffic")
     ]
     ctx.settle()
     ctx.snapshot()

@@ -31,3 +31,9 @@ ISSUE_5_CODES: tuple[str, ...] = (
     "NOSCRIPT_KEY_MISMATCH",
     "PIXEL_BEFORE_CONSENT",
 )
+
+# Codes for CI gates (exact counts, expected silence, consent choices), with their severities.
+CI_GATE_CODES: dict[str, str] = {
+    "EVENT_COUNT_MISMATCH": "error",
+    "PIXEL_TRAFFIC_UNEXPECTED": "error",
+}

@@ -68,3 +68,46 @@ def near_miss_report(matcher: EventMatcher, seen: Iterable[PixelEvent], limit: i
             f" (events seen: {', '.join(names)})" if names else " (no pixel events at all)"
         )
     return "\n".join(lines)
+
+
+def _tally(events: Iterable[PixelEvent]) -> str:
+    counts: dict[str, int] = {}
+    for event in events:
+        counts[event.name] = counts.get(event.name, 0) + 1
+    return ", ".join(f"{name} ({n})" for name, n in sorted(counts.items())) or "none"
+
+
+def count_report(
+    matcher: EventMatcher,
+    count: int,
+    seen: Iterable[PixelEvent],
+    within: float,
+    limit: int = 5,
+) -> str:
+    """Why ``count`` matching events were not seen: the ones that matched (too many) or the
+    near misses (too few), then every event of the session by name::
+
+        expected exactly 1 view within 2 s; saw 2:
+          - view on https://shop.test/landing
+          - view on https://shop.test/landing
+        events seen: purchase (1), view (2)
+    """
+    events = list(seen)
+    matched = [e for e in events if matcher.matches(e)]
+    head = f"expected exactly {count} {matcher.describe()} within {within:g} s; saw {len(matched)}"
+    lines: list[str] = []
+    if len(matched) > count:
+        lines.append(head + ":")
+        lines.extend(f"  - {e.name} on {e.url or 'an unknown page'}" for e in matched[:limit])
+        if len(matched) > limit:
+            lines.append(f"  - … {len(matched) - limit} more")
+    else:
+        near = [e for e in events if e.name == matcher.name and not matcher.matches(e)]
+        if near:
+            lines.append(head + f", and {len(near)} {matcher.name} that differ:")
+            ranked = sorted(near, key=lambda e: len(matcher.differences(e)))
+            lines.extend(f"  - {', '.join(matcher.differences(e))}" for e in ranked[:limit])
+        else:
+            lines.append(head)
+    lines.append(f"events seen: {_tally(events)}")
+    return "\n".join(lines)

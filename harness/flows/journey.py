@@ -9,6 +9,8 @@ A journey is a list of one-key mappings::
     - wait: {selector: "#done"}              # or {ms: 500} (a bounded pause, for animations)
     - consent: "#accept"                     # a click that marks the consent step
     - expect_event: {name: purchase, value: 79.99, currency: USD, timeout: 5}
+    - expect_event: {name: view, count: 1, within: 2}   # exactly one, checked after 2 s
+    - expect_no_pixel_traffic: {during: 2}  # nothing reaches Spotify's pixel hosts for 2 s
 """
 
 from __future__ import annotations
@@ -19,7 +21,16 @@ from typing import Any
 
 from harness.errors import UsageError
 
-VERBS = ("land", "goto", "click", "fill", "wait", "consent", "expect_event")
+VERBS = (
+    "land",
+    "goto",
+    "click",
+    "fill",
+    "wait",
+    "consent",
+    "expect_event",
+    "expect_no_pixel_traffic",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,11 +43,17 @@ class Step:
     fields: dict[str, Any] = field(default_factory=dict)  # expected event fields
     timeout: float | None = None
     ms: int | None = None
+    count: int | None = None  # expect_event: exactly this many
+    within: float | None = None  # expect_event with count: the window; expect_no_pixel_traffic
 
     def describe(self) -> str:
         if self.verb == "expect_event":
             extra = " ".join(f"{k}={v!r}" for k, v in self.fields.items())
+            if self.count is not None:
+                extra = f"{extra} count={self.count}".strip()
             return f"expect_event {self.name} {extra}".strip()
+        if self.verb == "expect_no_pixel_traffic":
+            return f"expect_no_pixel_traffic {self.within or 1.0:g} s"
         if self.verb == "wait" and self.ms is not None:
             return f"wait {self.ms} ms"
         return f"{self.verb} {self.target or ''}".strip()
@@ -47,7 +64,8 @@ class Journey:
     steps: tuple[Step, ...]
 
     def expected_events(self) -> list[Step]:
-        return [s for s in self.steps if s.verb == "expect_event"]
+        """The ``expect_event`` steps that say an event must fire (``count: 0`` does not)."""
+        return [s for s in self.steps if s.verb == "expect_event" and s.count != 0]
 
 
 def _target(verb: str, arg: Any, where: str) -> Step:
@@ -98,8 +116,28 @@ def _expect_event(verb: str, arg: Any, where: str) -> Step:
         arg = {"name": arg}
     if not isinstance(arg, dict) or not isinstance(arg.get("name"), str):
         raise UsageError(f"{where}: expect_event needs a name")
-    fields = {k: v for k, v in arg.items() if k not in ("name", "timeout")}
-    return Step(verb, name=arg["name"], fields=fields, timeout=_timeout(arg, where))
+    fields = {k: v for k, v in arg.items() if k not in ("name", "timeout", "count", "within")}
+    count = arg.get("count")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
+        raise UsageError(f"{where}: expect_event count must be a whole number ≥ 0")
+    if "within" in arg and count is None:
+        raise UsageError(f"{where}: expect_event within goes with count")
+    return Step(
+        verb,
+        name=arg["name"],
+        fields=fields,
+        timeout=_timeout(arg, where),
+        count=count,
+        within=_seconds(arg, "within", where),
+    )
+
+
+def _no_traffic(verb: str, arg: Any, where: str) -> Step:
+    if isinstance(arg, int | float) and not isinstance(arg, bool):
+        arg = {"during": arg}
+    if not isinstance(arg, dict) or "during" not in arg:
+        raise UsageError(f"{where}: expect_no_pixel_traffic needs {{during: seconds}}")
+    return Step(verb, within=_seconds(arg, "during", where))
 
 
 _PARSERS: dict[str, Callable[[str, Any, str], Step]] = {
@@ -110,6 +148,7 @@ _PARSERS: dict[str, Callable[[str, Any, str], Step]] = {
     "fill": _fill,
     "wait": _wait,
     "expect_event": _expect_event,
+    "expect_no_pixel_traffic": _no_traffic,
 }
 
 
@@ -124,11 +163,15 @@ def _step(index: int, raw: Any) -> Step:
 
 
 def _timeout(arg: dict[str, Any], where: str) -> float | None:
-    value = arg.get("timeout")
+    return _seconds(arg, "timeout", where)
+
+
+def _seconds(arg: dict[str, Any], key: str, where: str) -> float | None:
+    value = arg.get(key)
     if value is None:
         return None
     if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 300:
-        raise UsageError(f"{where}: timeout must be a number of seconds between 0 and 300")
+        raise UsageError(f"{where}: {key} must be a number of seconds between 0 and 300")
     return float(value)
 
 

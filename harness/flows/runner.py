@@ -33,8 +33,17 @@ class FlowResult:
         return all(s.ok for s in self.steps)
 
 
-def _perform(ctx: PixelContext, step: Step, click_id: str | None, param: str | None) -> None:
-    """Do one step; raises AssertionFailed, HarnessError or Playwright's Error."""
+def _perform(
+    ctx: PixelContext,
+    step: Step,
+    click_id: str | None,
+    param: str | None,
+    before_previous: int | None = None,
+) -> None:
+    """Do one step; raises AssertionFailed, HarnessError or Playwright's Error.
+
+    ``expect_no_pixel_traffic`` counts from ``before_previous``: the mock's last record id
+    before the previous step began (what that step caused must stay silent too)."""
     page_timeout = DEFAULT_STEP_TIMEOUT * 1000
     target = step.target or ""
     if step.verb == "land":
@@ -52,7 +61,15 @@ def _perform(ctx: PixelContext, step: Step, click_id: str | None, param: str | N
         ctx.page.wait_for_selector(target, timeout=(step.timeout or DEFAULT_STEP_TIMEOUT) * 1000)
     elif step.verb == "expect_event":
         assert step.name is not None
-        ctx.expect_event(step.name, timeout=step.timeout or DEFAULT_EVENT_TIMEOUT, **step.fields)
+        ctx.expect_event(
+            step.name,
+            timeout=step.timeout or DEFAULT_EVENT_TIMEOUT,
+            count=step.count,
+            within=step.within,
+            **step.fields,
+        )
+    elif step.verb == "expect_no_pixel_traffic":
+        ctx.expect_no_pixel_traffic(during=step.within or 1.0, since=before_previous)
 
 
 def run_journey(
@@ -70,11 +87,13 @@ def run_journey(
     """
     results: list[StepResult] = []
     consent_at: int | None = None
+    previous: int | None = None
     for step in journey.steps:
+        before = ctx.last_record_id()
         if step.verb == "consent":
-            consent_at = ctx.mock.store.last_id()
+            consent_at = before
         try:
-            _perform(ctx, step, click_id, click_id_param)
+            _perform(ctx, step, click_id, click_id_param, previous)
             ctx.snapshot()
             results.append(StepResult(step, True))
         except AssertionFailed as exc:
@@ -84,5 +103,8 @@ def run_journey(
             results.append(StepResult(step, False, text[0] if text else type(exc).__name__))
             if stop_on_error:
                 break
-    unmet = tuple(r for r in results if not r.ok and r.step.verb == "expect_event")
+        finally:
+            previous = before
+    expectations = ("expect_event", "expect_no_pixel_traffic")
+    unmet = tuple(r for r in results if not r.ok and r.step.verb in expectations)
     return FlowResult(tuple(results), tuple(ctx.landings), consent_at, unmet)

@@ -234,4 +234,20 @@ TABLE: tuple[RuleSpec, ...] = (
         "Spotify's advice",
         optional=True,
     ),
+    RuleSpec(
+        "EVENT_COUNT_MISMATCH",
+        "error",
+        "an event the flow expects exactly N times arrived another number of times",
+        "Send the event once per action: look for a second copy of the base code, a tag that "
+        "fires on every route change, or a handler bound twice.",
+        "flow",
+    ),
+    RuleSpec(
+        "PIXEL_TRAFFIC_UNEXPECTED",
+        "error",
+        "pixel traffic while the flow expected none",
+        "Find what loads the pixel or sends the event at that point of the flow (the evidence "
+        "lists each request) and gate it.",
+        "flow",
+    ),
 )

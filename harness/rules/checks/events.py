@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.capture.timeline import SpdtCall
+from harness.rules.checks.flow import COUNTED
 from harness.rules.checks.install import script_loaded
 from harness.rules.facts import Facts, decode_arg, norm, params_of
 from harness.rules.model import Hit, check
@@ -231,8 +232,9 @@ def _fired(facts: Facts) -> set[str]:
 
 
 def _expected_name(message: str) -> str | None:
+    """The event of an ``expected NAME …`` message (count and no-traffic messages: None)."""
     words = message.split()
-    if len(words) >= 2 and words[0].lower() == "expected":
+    if len(words) >= 2 and words[0].lower() == "expected" and words[1] not in ("exactly", "no"):
         return words[1].strip(",;:")
     return None
 
@@ -247,8 +249,9 @@ def event_not_fired(facts: Facts) -> Iterator[Hit]:
         if name and name not in expected:
             expected.append(name)
     seen = sorted(fired - {"conf"})
+    counted = {m.group(2) for m in map(COUNTED.match, unmet) if m}  # EVENT_COUNT_MISMATCH's
     for name in expected:
-        if name in fired:
+        if name in fired or name in counted:
             continue
         evidence = [facts.text(m) for m in unmet if _expected_name(m) == name]
         threw = [c for c in facts.timeline.calls if c.command == name and c.threw]

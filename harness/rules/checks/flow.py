@@ -1,0 +1,41 @@
+"""Rules about what a flow or journey declared beyond single events: exact counts, no traffic,
+and the consent choice it ran with."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from harness.rules.facts import Facts
+from harness.rules.model import Hit, check
+
+# The first line of a failed count expectation (harness.assertions.matching.count_report).
+COUNTED = re.compile(r"^expected exactly (\d+) (\S+).*?; saw (\d+)")
+NO_TRAFFIC = re.compile(r"^expected no pixel traffic within ([\d.]+) s; saw (\d+)")
+
+
+@check("EVENT_COUNT_MISMATCH")
+def event_count_mismatch(facts: Facts) -> Iterator[Hit]:
+    for message in facts.timeline.unmet_expectations:
+        found = COUNTED.match(message)
+        if found is None:
+            continue
+        wanted, name, seen = int(found.group(1)), found.group(2), int(found.group(3))
+        events = "event" if wanted == 1 else "events"
+        yield Hit(
+            f"The flow expected exactly {wanted} {name} {events}; {seen} arrived.",
+            evidence=tuple(facts.text(line.strip()) for line in message.splitlines()),
+        )
+
+
+@check("PIXEL_TRAFFIC_UNEXPECTED")
+def pixel_traffic_unexpected(facts: Facts) -> Iterator[Hit]:
+    for message in facts.timeline.unmet_expectations:
+        found = NO_TRAFFIC.match(message)
+        if found is None:
+            continue
+        yield Hit(
+            f"The flow expected no pixel traffic for {found.group(1)} s; "
+            f"{found.group(2)} request(s) reached Spotify's pixel hosts.",
+            evidence=tuple(facts.text(line.strip()) for line in message.splitlines()),
+        )
