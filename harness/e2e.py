@@ -3,6 +3,7 @@ check that each produces exactly its declared findings."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -70,10 +71,13 @@ def capture_flow(
     *,
     click_id: str,
     noscript: bool = True,
+    consent: str | None = None,
 ) -> tuple[Timeline, list[str]]:
-    """Run a flow in ``ctx`` and return its timeline (with a JS-disabled landing) and problems."""
+    """Run a flow in ``ctx`` and return its timeline (with a JS-disabled landing) and problems.
+
+    ``consent`` runs the flow's consent step with that choice (harness/flows/consent.py)."""
     journey = parse_journey(steps)
-    result = run_journey(ctx, journey, click_id=click_id, stop_on_error=True)
+    result = run_journey(ctx, journey, click_id=click_id, stop_on_error=True, consent=consent)
     problems = [
         f"{r.step.describe()}: {r.message}"
         for r in result.steps
@@ -82,15 +86,20 @@ def capture_flow(
     ctx.settle()
     ctx.snapshot()
     landing_url = next((s.target for s in journey.steps if s.verb in ("land", "goto")), None)
-    return (
-        ctx.timeline(
-            consent_after_record=result.consent_at_record,
-            expected_events=tuple(s.name for s in journey.expected_events() if s.name),
-            unmet_expectations=tuple(r.message for r in result.unmet),
-            noscript=noscript_timeline(lab, landing_url) if noscript and landing_url else None,
-        ),
-        problems,
+    timeline = ctx.timeline(
+        consent_after_record=result.consent_at_record,
+        expected_events=tuple(s.name for s in journey.expected_events() if s.name),
+        unmet_expectations=tuple(r.message for r in result.unmet),
+        noscript=noscript_timeline(lab, landing_url) if noscript and landing_url else None,
     )
+    if consent is not None:
+        timeline = dataclasses.replace(
+            timeline,
+            consent_choice=consent,
+            consent_denied_after_record=result.denied_at_record,
+            consent_outcome=result.consent_outcome,
+        )
+    return timeline, problems
 
 
 def run_scenario(lab: Harness, scenario: Scenario, click_id_param: str) -> ScenarioResult:

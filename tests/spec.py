@@ -36,4 +36,5 @@ ISSUE_5_CODES: tuple[str, ...] = (
 CI_GATE_CODES: dict[str, str] = {
     "EVENT_COUNT_MISMATCH": "error",
     "PIXEL_TRAFFIC_UNEXPECTED": "error",
+    "PIXEL_IGNORES_CONSENT": "error",
 }

@@ -82,6 +82,8 @@ class PageResult:
     timeline: tuple[TimelineEntry, ...] = ()
     counts: dict[str, int] = field(default_factory=dict)  # calls, beacons, events, records ...
     links: tuple[str, ...] = ()  # same-origin links found (crawl), not serialised
+    # How the consent step ran and what it left: choice, done, fired, requests, stored, survived …
+    consent: dict[str, Any] | None = None
 
     @property
     def errors(self) -> int:
@@ -105,6 +107,7 @@ class PageResult:
             "counts": dict(self.counts),
             "screenshot": self.screenshot,
             "timeline": [e.to_json() for e in self.timeline],
+            "consent": self.consent,
         }
 
 
@@ -271,6 +274,9 @@ def _page(r: _Reader, data: Any, where: str) -> PageResult:
         screenshot=screenshot,
         timeline=tuple(timeline),
         counts={k: r.integer(v, f"{where}.counts.{k}") for k, v in counts.items()},
+        consent=(
+            None if data.get("consent") is None else r.mapping(data["consent"], f"{where}.consent")
+        ),
     )
 
 

@@ -40,6 +40,10 @@ class AuditOptions:
     # Faults the audit's mock injects per Spotify host ("pixels.spotify.com:5xx:503"), to see
     # what the site and the pixel do when Spotify is slow or down (mock_endpoint/faults.py).
     faults: tuple[str, ...] = ()
+    # How the consent step of each journey runs: accept, reject, none, revoke (None: as written);
+    # consent_matrix: all four, one report entry each (harness/audit/consent_matrix.py).
+    consent: str | None = None
+    consent_matrix: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """For the report: what was asked, never a raw click id or certificate hash."""
@@ -56,6 +60,7 @@ class AuditOptions:
             "insecure": self.insecure,
             "offline": self.offline,
             "faults": list(self.faults),
+            "consent": "matrix" if self.consent_matrix else self.consent,
             "page_timeout": self.page_timeout,
             "quiet": self.quiet,
             "timeout": self.timeout,

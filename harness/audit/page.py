@@ -20,6 +20,7 @@ from harness.capture.timeline import Timeline
 from harness.context import PixelContext, new_click_id
 from harness.e2e import capture_flow
 from harness.errors import HarnessError
+from harness.flows.consent import SILENT_WITHOUT_CONSENT
 from harness.lab import Harness
 from harness.rules import RuleConfig, evaluate
 from harness.rules.facts import redact
@@ -106,7 +107,8 @@ def rule_config(options: AuditOptions) -> RuleConfig:
             *defaults,
         )
     )
-    return RuleConfig(click_id_params=params, redact=options.redact)
+    silent = SILENT_WITHOUT_CONSENT if options.consent in ("reject", "none") else frozenset()
+    return RuleConfig(click_id_params=params, redact=options.redact, disabled=silent)
 
 
 def classify(message: str) -> Problem:
@@ -199,7 +201,12 @@ class PageAudit:
         if target.journey is not None:
             steps = bind_journey(target.journey, target.url, click_id=self.click_id is not None)
             timeline, problems = capture_flow(
-                self.lab, ctx, steps, click_id=self.click_id or new_click_id(), noscript=False
+                self.lab,
+                ctx,
+                steps,
+                click_id=self.click_id or new_click_id(),
+                noscript=False,
+                consent=self.options.consent,
             )
             if problems:
                 first = self._hide(problems[0])
@@ -350,6 +357,7 @@ class PageAudit:
             timeline=tuple(entries),
             counts=counts,
             links=links,
+            consent=timeline.consent_outcome,
         )
 
     def _landing_url(self, timeline: Timeline) -> str | None:

@@ -109,6 +109,9 @@ class Timeline:
     records: tuple[Record, ...] = ()  # the mock's records for this session, in arrival order
     landing: LandingInfo | None = None
     consent_after_record: int | None = None  # mock record id at the flow's consent step
+    consent_choice: str | None = None  # accept, reject, none, revoke: how the consent step ran
+    consent_denied_after_record: int | None = None  # mock record id at a reject or withdrawal
+    consent_outcome: dict[str, Any] | None = None  # what fired, was stored, survived (runner)
     expected_events: tuple[str, ...] = ()  # events the flow or journey said must fire
     unmet_expectations: tuple[str, ...] = ()  # near-miss messages of expectations not met
     noscript: Timeline | None = None  # the same landing with JavaScript disabled

@@ -161,6 +161,20 @@ def configure(parser: argparse.ArgumentParser) -> Command:
         "when Spotify is slow or down: delay[:s], 5xx[:status], reset, slow-body[:s]; "
         "HOST may be *; repeatable (e.g. pixels.spotify.com:5xx:503)",
     )
+    consent = parser.add_mutually_exclusive_group()
+    consent.add_argument(
+        "--consent",
+        choices=("accept", "reject", "none", "revoke"),
+        help="run the consent step of each journey with this choice (revoke: accept, then "
+        "withdraw at the end); a URL without a journey gets the consent tool's own API "
+        "(OneTrust, Cookiebot, Google Consent Mode) right after landing",
+    )
+    consent.add_argument(
+        "--consent-matrix",
+        action="store_true",
+        help="run every consent choice and report, per choice, what fired, what was stored "
+        "and what survived a withdrawal",
+    )
     parser.add_argument(
         "--page-timeout",
         type=positive_number,
@@ -282,6 +296,8 @@ def _options(args: argparse.Namespace) -> object:
         redact=not args.no_redact,
         headed=args.headed,
         faults=tuple(f.spec for f in as_faults(args.fault)),
+        consent=args.consent,
+        consent_matrix=args.consent_matrix,
     )
 
 
@@ -322,11 +338,13 @@ def problem_lines(report: object) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from harness.audit import AuditOptions, AuditRun
+    from harness.audit.consent_matrix import run_consent_matrix, with_consent_step
     from harness.audit.formats import render
     from harness.reports.text import summary_line
 
     options = _options(args)
     assert isinstance(options, AuditOptions)
+    options = with_consent_step(options)
     if args.output is not None and Path(args.output).is_dir():
         raise UsageError(f"--output {args.output} is a folder; give a file name")
     previous = None
@@ -337,7 +355,7 @@ def run(args: argparse.Namespace) -> int:
     progress = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
     audit = AuditRun(options, progress)
     try:
-        report = audit.run()
+        report = run_consent_matrix(options, progress) if options.consent_matrix else audit.run()
     finally:
         if progress is not None:
             progress.close()

@@ -8,6 +8,7 @@ A journey is a list of one-key mappings::
     - fill: {selector: "#email", value: "a@example.com"}
     - wait: {selector: "#done"}              # or {ms: 500} (a bounded pause, for animations)
     - consent: "#accept"                     # a click that marks the consent step
+    - consent: {accept: "#a", reject: "#r", withdraw: "#w", tool: auto}   # see flows/consent.py
     - expect_event: {name: purchase, value: 79.99, currency: USD, timeout: 5}
     - expect_event: {name: view, count: 1, within: 2}   # exactly one, checked after 2 s
     - expect_no_pixel_traffic: {during: 2}  # nothing reaches Spotify's pixel hosts for 2 s
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import UsageError
+from harness.flows.consent import ConsentControls, parse_controls
 
 VERBS = (
     "land",
@@ -45,6 +47,7 @@ class Step:
     ms: int | None = None
     count: int | None = None  # expect_event: exactly this many
     within: float | None = None  # expect_event with count: the window; expect_no_pixel_traffic
+    consent: ConsentControls | None = None  # the consent step's selectors and tool
 
     def describe(self) -> str:
         if self.verb == "expect_event":
@@ -88,6 +91,11 @@ def _land(verb: str, arg: Any, where: str) -> Step:
             param=None if param is None else str(param),
         )
     raise UsageError(f"{where}: land needs a URL or {{url, click_id, param}}")
+
+
+def _consent(verb: str, arg: Any, where: str) -> Step:
+    controls = parse_controls(arg, where)
+    return Step(verb, target=controls.accept, consent=controls)
 
 
 def _fill(verb: str, arg: Any, where: str) -> Step:
@@ -144,7 +152,7 @@ _PARSERS: dict[str, Callable[[str, Any, str], Step]] = {
     "land": _land,
     "goto": _target,
     "click": _target,
-    "consent": _target,
+    "consent": _consent,
     "fill": _fill,
     "wait": _wait,
     "expect_event": _expect_event,

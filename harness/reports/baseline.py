@@ -193,9 +193,10 @@ def _params(report: AuditReport) -> tuple[str, ...]:
 
 def _compared(page: PageResult, position: int, params: tuple[str, ...], state: State) -> Compared:
     finding = page.findings[position]
+    choice = page.consent.get("choice") if page.consent else None
     key = (
         finding.code,
-        page.journey or "",
+        (page.journey or "") + (f" [consent {choice}]" if choice else ""),
         page_key(finding.page or page.url, params),
         fingerprint(finding),
     )

@@ -65,6 +65,8 @@ def _page_lines(
     head = _clean(page.url)
     if page.journey:
         head = f"journey {_clean(page.journey)}: {head}"
+    if page.consent and page.consent.get("choice"):
+        head = f"[consent {_clean(str(page.consent['choice']))}] {head}"
     status = f"HTTP {page.status}" if page.status is not None else "no response"
     lines = [_paint(head, "dim", False) + f"  ({status})"]
     if page.final_url and _moved(page.url, page.final_url, param):
@@ -92,6 +94,41 @@ def _page_lines(
             lines.append(f"           fix: {_clean(f.fix)}")
     if not page.findings and page.problem is None:
         lines.append("  " + _paint("no findings", "ok", colour))
+    if page.consent and "fired" in page.consent:
+        lines.extend(consent_lines(page.consent))
+    return lines
+
+
+def _names(value: object) -> str:
+    items = [str(v) for v in value] if isinstance(value, list) else []
+    return _clean(", ".join(items)) if items else "nothing"
+
+
+def consent_lines(outcome: dict[str, object]) -> list[str]:
+    """What the consent choice did: fired, stored, and (revoke) what survived the withdrawal."""
+    lines = [f"  consent {_clean(str(outcome.get('choice')))}: {_clean(str(outcome.get('done')))}"]
+    lines.append(
+        f"    fired after the consent step: {_names(outcome.get('fired'))} "
+        f"({outcome.get('requests', 0)} pixel request(s))"
+    )
+    stored = outcome.get("stored")
+    if isinstance(stored, dict):
+        lines.append(f"    stored: {_names(stored.get('names'))}")
+        lines.append(f"    pixel alias cache (localStorage): {_names(stored.get('alias_cache'))}")
+        lines.append(f"    click id: {_names(stored.get('click_id'))}")
+    if outcome.get("withdrawn"):
+        lines.append(f"    withdrawn: {_clean(str(outcome['withdrawn']))}")
+        lines.append(
+            f"    fired after the withdrawal: {_names(outcome.get('fired_after_withdrawal'))} "
+            f"({outcome.get('requests_after_withdrawal', 0)} pixel request(s))"
+        )
+        survived = outcome.get("survived")
+        if isinstance(survived, dict):
+            lines.append(f"    survived the withdrawal: {_names(survived.get('names'))}")
+            lines.append(
+                f"    alias cache after it: {_names(survived.get('alias_cache'))}; "
+                f"click id after it: {_names(survived.get('click_id'))}"
+            )
     return lines
 
 

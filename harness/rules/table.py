@@ -250,4 +250,12 @@ TABLE: tuple[RuleSpec, ...] = (
         "lists each request) and gate it.",
         "flow",
     ),
+    RuleSpec(
+        "PIXEL_IGNORES_CONSENT",
+        "error",
+        "pixel traffic after the visitor rejected consent, or after a withdrawal",
+        "Gate the base code on the consent value (targeting or marketing granted, ad_storage "
+        "granted), not on a choice having been made; after a withdrawal, load it no more.",
+        "flow",
+    ),
 )

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from harness.rules.facts import Facts
 from harness.rules.model import Hit, check
+from mock_endpoint.hosts import SPOTIFY_HOSTS
 
 # The first line of a failed count expectation (harness.assertions.matching.count_report).
 COUNTED = re.compile(r"^expected exactly (\d+) (\S+).*?; saw (\d+)")
@@ -39,3 +40,29 @@ def pixel_traffic_unexpected(facts: Facts) -> Iterator[Hit]:
             f"{found.group(2)} request(s) reached Spotify's pixel hosts.",
             evidence=tuple(facts.text(line.strip()) for line in message.splitlines()),
         )
+
+
+@check("PIXEL_IGNORES_CONSENT")
+def pixel_ignores_consent(facts: Facts) -> Iterator[Hit]:
+    timeline = facts.timeline
+    mark = timeline.consent_denied_after_record
+    if mark is None or timeline.consent_choice not in ("reject", "revoke"):
+        return
+    kinds = {"script", "ingest", "image", "noscript", "preflight"}
+    late = [
+        r for r in timeline.records if r.id > mark and r.kind in kinds and r.host in SPOTIFY_HOSTS
+    ]
+    if not late:
+        return
+    what = "rejected" if timeline.consent_choice == "reject" else "withdrew"
+    page = next((r.page for r in late if r.page), None)
+    outcome = timeline.consent_outcome or {}
+    evidence = [f"consent step: {outcome['done']}"] if outcome.get("done") else []
+    if outcome.get("withdrawn"):
+        evidence.append(f"withdrawal: {outcome['withdrawn']}")
+    evidence += [facts.record(r) for r in late[:5]]
+    yield Hit(
+        f"{len(late)} request(s) reached Spotify's pixel hosts after the visitor {what} consent.",
+        page=facts.url(page) or None,
+        evidence=tuple(evidence),
+    )
