@@ -213,3 +213,18 @@ def test_report_diff_text_json_and_exit_codes(cli_env: dict[str, str], tmp_path:
     assert bad.returncode == 2
     assert bad.stderr.strip().startswith("UsageError:")
     assert "no such file" in bad.stderr
+
+
+def test_a_bad_baseline_fails_before_the_audit(cli_env: dict[str, str], tmp_path: Path) -> None:
+    missing = tmp_path / "missing.json"
+    done = spdt("audit", "https://shop.test/", "--baseline", str(missing), env=cli_env)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"UsageError: {missing}: no such file"
+    other = tmp_path / "other.json"
+    other.write_text('{"schema": "something/else"}', "utf-8")
+    done = spdt("audit", "https://shop.test/", "--baseline", str(other), env=cli_env)
+    assert done.returncode == 2
+    assert "is this an `spdt-harness audit` JSON?" in done.stderr
+    fail_on = spdt("audit", "https://shop.test/", "--fail-on", "old", env=cli_env)
+    assert fail_on.returncode == 2
+    assert "invalid choice: 'old'" in fail_on.stderr
