@@ -21,6 +21,7 @@ from mock_endpoint.endpoints.common import (
     Health,
     MockConfig,
     json_error,
+    mark_answer,
     record,
 )
 from mock_endpoint.faults import FAULTS_KEY, FaultPlan, fault_middleware
@@ -404,7 +405,7 @@ def create_app(
 ) -> web.Application:
     app = web.Application(
         client_max_size=(config or MockConfig()).max_body,
-        middlewares=[fault_middleware(_record_fault), guard],
+        middlewares=[fault_middleware(_record_fault, mark_answer), guard],
     )
     app[FAULTS_KEY] = faults or FaultPlan()
     app[STORE_KEY] = store or RecordStore()

@@ -16,10 +16,12 @@ HOST is one of the Spotify host names or ``*`` (all of them). One host may carry
 (``delay`` then ``5xx``: a slow error); ``5xx`` and ``reset`` exclude each other. The control
 API (``/__spdt/``) is never faulted. A hit answered ``5xx`` or ``reset`` never reached "Spotify":
 it is recorded with kind ``fault`` and no events (so the auditor reports EVENT_NOT_DELIVERED),
-its payload ``{"fault", "arg", "would_be"}`` naming what the hit would have been. ``delay`` and
-``slow-body`` hits are recorded as usual (a client that gives up during a ``delay`` is not:
-its hit never got past the delay). A ``slow-body`` answer without a body (204) is held for ARG
-seconds instead.
+its payload ``{"fault", "arg", "would_be"}`` naming what the hit would have been. A ``delay``
+hit is recorded the moment it arrives, with ``answer`` ``delayed``; its answer is sent after the
+delay, and a client that goes away first turns the record's ``answer`` to ``abandoned`` (with
+``5xx`` or ``reset`` too, the delay comes first, as the slow error it stands for). ``slow-body``
+hits are recorded as usual. A ``slow-body`` answer without a body (204) is held for ARG seconds
+instead.
 """
 
 from __future__ import annotations
@@ -158,9 +160,17 @@ FAULTS_KEY: web.AppKey[FaultPlan] = web.AppKey("faults", FaultPlan)
 
 # (request, status, payload) -> None: records a faulted hit (the app passes its recorder).
 Recorder = Callable[[web.Request, int, dict[str, object]], None]
+# (request, answer) -> None: notes on a request's record how its held answer went.
+AnswerMarker = Callable[[web.Request, str], None]
+HELD_KEY = web.RequestKey("spdt_answer_held", bool)  # the delay fault holds this answer
+RECORD_ID_KEY = web.RequestKey("spdt_record_id", int)  # the id of the record the request made
 
 
-def fault_middleware(record_fault: Recorder) -> Middleware:
+def _ignore(request: web.Request, answer: str) -> None:
+    return None
+
+
+def fault_middleware(record_fault: Recorder, mark_answer: AnswerMarker = _ignore) -> Middleware:
     """The outermost middleware: applies the plan in ``app[FAULTS_KEY]`` to Spotify hosts."""
 
     @web.middleware
@@ -175,6 +185,16 @@ def fault_middleware(record_fault: Recorder) -> Middleware:
             return await handler(request)
         for kind in active:
             plan.counts[kind] = plan.counts.get(kind, 0) + 1
+        if "delay" in active and not ("reset" in active or "5xx" in active):
+            request[HELD_KEY] = True
+            response = await handler(request)  # recorded now, on arrival
+            await hold(request, float(active["delay"].arg or 0))
+            if _gone(request):
+                mark_answer(request, "abandoned")
+                return response  # aiohttp drops it: the client is gone
+            if "slow-body" in active:
+                return await _trickle(request, response, float(active["slow-body"].arg or 0))
+            return response
         if "delay" in active:
             await hold(request, float(active["delay"].arg or 0))
             if _gone(request):

@@ -84,6 +84,9 @@ class Record:
     user_agent: str | None = None
     events: tuple[PixelEvent, ...] = ()
     findings: tuple[Finding, ...] = ()
+    # How the answer went when a fault held it: "" (as usual), "delayed" (recorded on arrival,
+    # answered after the delay) or "abandoned" (the client went away before the answer).
+    answer: str = ""
 
     @property
     def valid(self) -> bool:
@@ -112,4 +115,5 @@ class Record:
             user_agent=data.get("user_agent"),
             events=tuple(PixelEvent.from_json(e) for e in data.get("events") or ()),
             findings=tuple(Finding.from_json(f) for f in data.get("findings") or ()),
+            answer=str(data.get("answer") or ""),
         )

@@ -159,6 +159,19 @@ class RecordStore:
             snapshot: Iterable[Record] = list(self._records)
         return [r for r in snapshot if predicate is None or predicate(r)]
 
+    def mark_answer(self, record_id: int, answer: str) -> Record | None:
+        """Note how a held answer went (``delayed``, ``abandoned``) on a stored record: the
+        one change a record sees after it is stored (sinks have already written it)."""
+        with self._lock:
+            for i in range(len(self._records) - 1, -1, -1):
+                if self._records[i].id == record_id:
+                    self._records[i] = replace(self._records[i], answer=answer)
+                    self._lock.notify_all()
+                    return self._records[i]
+                if self._records[i].id < record_id:
+                    break
+        return None
+
     def get(self, record_id: int) -> Record | None:
         with self._lock:
             for r in reversed(self._records):

@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mock_endpoint.faults import HELD_KEY, RECORD_ID_KEY
 from mock_endpoint.hosts import bare_host
 from mock_endpoint.records import Finding, PixelEvent, Record
 from mock_endpoint.session import DEFAULT_SESSION, tagged_session
@@ -79,7 +80,7 @@ def record(
 ) -> Record:
     """Store one hit for ``request``; returns the stored record."""
     session = tagged_session(request.headers)
-    return store_of(request).add(
+    stored = store_of(request).add(
         Record(
             id=0,
             time=0.0,
@@ -95,9 +96,19 @@ def record(
             user_agent=request.headers.get("User-Agent"),
             events=events,
             findings=findings,
+            answer="delayed" if request.get(HELD_KEY) else "",
         ),
         tagged=session is not None,
     )
+    request[RECORD_ID_KEY] = stored.id  # a held answer (faults.py) notes its outcome on it
+    return stored
+
+
+def mark_answer(request: web.Request, answer: str) -> None:
+    """Note on the record this request made how its held answer went (faults.py)."""
+    record_id = request.get(RECORD_ID_KEY)
+    if record_id is not None:
+        store_of(request).mark_answer(record_id, answer)
 
 
 def json_error(
