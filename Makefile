@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 PORT ?= 8443
 SITES_PORT ?= 9443
 
-.PHONY: setup browser e2e test lint serve clean bench soak audit
+.PHONY: setup browser e2e test lint serve clean bench soak audit wheel
 
 setup: $(STAMP) browser
 
@@ -60,6 +60,11 @@ SOAK_EXAMPLES ?= 1000
 soak: setup
 	SPDT_SOAK=1 SPDT_FUZZ_EXAMPLES=$(SOAK_EXAMPLES) timeout 3600 $(BIN)/pytest -q tests/soak tests/test_fuzz_mock.py tests/test_fuzz_parsers.py $(PYTEST_ARGS)
 
+# The installable package (docs/ci.md): dist/spdt_harness-VERSION-py3-none-any.whl
+wheel: $(STAMP)
+	$(BIN)/pip wheel --no-deps --quiet -w dist .
+	@ls dist/*.whl
+
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache test-results e2e-results
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache test-results e2e-results
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

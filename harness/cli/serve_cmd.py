@@ -28,7 +28,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"fixture sites: https://{args.host}:{sites.port}", flush=True)
             host_map = HostMap({**mock.host_map(), **sites.host_map()})
             print_browser_setup(host_map, [mock.spki, sites.spki])
-            print("open https://shop.test/ in that Chromium for the scenario index. Ctrl-C stops.")
+            print(
+                "open https://shop.test/ in that Chromium for the scenario index. Ctrl-C stops.",
+                flush=True,
+            )
             wait_forever()
     except KeyboardInterrupt:  # Ctrl-C ends the command wherever it lands
         print("stopping", flush=True)
