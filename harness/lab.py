@@ -20,6 +20,7 @@ from typing import Any
 from playwright.sync_api import Browser, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from fixture_sites.server import FixtureServer
 from harness.browser.discovery import BrowserExecutable, find_browser
 from harness.browser.launch import HostMap, launch_args
 from harness.context import PixelContext
@@ -79,8 +80,6 @@ class Harness:
             if self._own_mock:
                 self.mock.start()
             if self._sites_wanted:
-                from fixture_sites.server import FixtureServer
-
                 self.sites = FixtureServer().start()
             self.executable = find_browser(self._browser_path)
             if self._pw is None:

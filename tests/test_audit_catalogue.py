@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fixture_sites.catalogue import load_catalogue
 from fixture_sites.server import FixtureServer
+from harness.catalogue import load_catalogue
 from tests.audit_helpers import codes, read_json, site_args, spdt
 
 pytestmark = pytest.mark.browser

@@ -11,22 +11,23 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from fixture_sites.catalogue import (
+from fixture_sites.catalogue import Scenario, site_hosts
+from fixture_sites.catalogue import parse_catalogue as parse_structure
+from fixture_sites.render import render_container, render_index, render_page
+from fixture_sites.server import FixtureServer
+from harness.catalogue import (
     KNOWN_FINDING_CODES,
-    Scenario,
     load_catalogue,
     parse_catalogue,
     parse_catalogue_text,
     scenario,
-    site_hosts,
 )
-from fixture_sites.render import render_container, render_index, render_page
-from fixture_sites.server import FixtureServer
 from harness.errors import FixtureSiteError
 from tests.spec import ISSUE_5_CODES
 
@@ -163,6 +164,15 @@ def test_catalogue_mistakes_are_named(fields: dict[str, Any], message: str) -> N
     assert message in str(error.value)
 
 
+def test_fixture_sites_alone_checks_structure_and_leaves_codes_and_flows_to_the_harness() -> None:
+    data = _with_scenario(findings=["NO_SUCH_CODE"], flow=[{"jump": "#a"}])
+    (s,) = parse_structure(data).values()
+    assert s.findings == frozenset({"NO_SUCH_CODE"})
+    assert s.flow == ({"jump": "#a"},)
+    with pytest.raises(FixtureSiteError, match="unknown keys"):
+        parse_structure(_with_scenario(colour="red"))
+
+
 def test_duplicate_scenario_names_are_refused() -> None:
     data = _raw()
     data["scenarios"].append(dict(data["scenarios"][0]))
@@ -288,8 +298,6 @@ def test_sites_list_prints_one_scenario_a_line(cli_env: dict[str, str]) -> None:
 
 
 def test_docs_table_lists_every_scenario() -> None:
-    from pathlib import Path
-
     docs = (Path(__file__).resolve().parent.parent / "docs" / "fixture-sites.md").read_text()
     missing = [s.name for s in SCENARIOS if f"| `{s.name}` | {s.site.name} |" not in docs]
     assert missing == []

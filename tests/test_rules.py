@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -224,8 +225,6 @@ def test_every_rule_has_title_fix_and_source() -> None:
 
 
 def test_docs_list_every_code() -> None:
-    from pathlib import Path
-
     text = (Path(__file__).resolve().parent.parent / "docs" / "findings.md").read_text("utf-8")
     for code, rule in RULES.items():
         assert f"| `{code}` | {rule.severity} |" in text, code

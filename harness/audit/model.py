@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from harness import __version__
 from harness.errors import UsageError
 from harness.rules.model import AuditFinding, Severity
 
@@ -136,8 +137,6 @@ class AuditReport:
         return 1 if any(p.errors for p in self.pages) else 0
 
     def to_json(self) -> dict[str, Any]:
-        from harness import __version__
-
         return {
             "schema": SCHEMA,
             "schema_version": SCHEMA_VERSION,

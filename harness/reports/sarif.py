@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from harness import __version__
 from harness.audit.model import AuditReport
 from harness.rules.table import TABLE
 
@@ -85,8 +86,6 @@ def sarif_document(report: AuditReport) -> dict[str, Any]:
 
 
 def _version() -> str:
-    from harness import __version__
-
     return __version__
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from harness.audit.crawl import normalise
 from harness.audit.model import SEVERITIES, AuditReport, PageResult
 
 _COLOURS = {"error": "31", "warning": "33", "info": "36", "problem": "35", "ok": "32", "dim": "2"}
@@ -19,8 +20,6 @@ def _clean(text: str) -> str:
 
 def _moved(url: str, final: str, param: str) -> bool:
     """Did the page end elsewhere than asked (click id parameters aside)?"""
-    from harness.audit.crawl import normalise
-
     drop = (param, "spclid", "sp_click_id")
     return normalise(url, drop) != normalise(final, drop)
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from harness.audit.model import AuditReport, PageResult
 from harness.errors import UsageError
+from harness.reports.html_report import render_html
+from harness.reports.json_report import render_json
 from harness.reports.junit import Case, junit_xml
+from harness.reports.sarif import render_sarif
+from harness.reports.text import render_text
+from harness.rules.table import TABLE
 
 FORMATS = ("text", "json", "junit", "html", "sarif")
 
@@ -17,8 +22,6 @@ def junit_cases(report: AuditReport) -> list[Case]:
     """One testcase per page and rule: failed when the rule found an error on that page;
     warnings and info are listed in a passing case's name. A page that could not be audited
     is one failed ``audit`` case."""
-    from harness.rules.table import TABLE
-
     cases: list[Case] = []
     for page in report.pages:
         classname = _page_name(page)
@@ -57,22 +60,15 @@ def junit_cases(report: AuditReport) -> list[Case]:
 
 
 def render(report: AuditReport, fmt: str, *, colour: bool = False) -> str:
+    """``report`` in one of :data:`FORMATS` (``colour``: ANSI colours in the text format)."""
     if fmt == "text":
-        from harness.reports.text import render_text
-
         return render_text(report, colour=colour)
     if fmt == "json":
-        from harness.reports.json_report import render_json
-
         return render_json(report)
     if fmt == "junit":
         return junit_xml("spdt-harness audit", junit_cases(report)) + "\n"
     if fmt == "html":
-        from harness.reports.html_report import render_html
-
         return render_html(report)
     if fmt == "sarif":
-        from harness.reports.sarif import render_sarif
-
         return render_sarif(report)
     raise UsageError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
