@@ -2,15 +2,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from harness.pytest_plugin import SpdtConfig
 from tests.pages import PageServer
 
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def spdt_config(spdt_config: SpdtConfig) -> SpdtConfig:
+    """This project's browser tests visit its own fixture sites (shop.test ...)."""
+    return replace(spdt_config, sites=True)
 
 
 @pytest.fixture(scope="session")
