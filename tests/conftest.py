@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from fixture_sites.server import FixtureServer
 from harness.pytest_plugin import SpdtConfig
 from tests.pages import PageServer
 
@@ -35,3 +36,11 @@ def page_server() -> Iterator[PageServer]:
     server = PageServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def sites() -> Iterator[FixtureServer]:
+    """The fixture sites over real HTTPS on loopback, for tests that drive them without a
+    harness (the CLI's audit, the server itself)."""
+    with FixtureServer() as server:
+        yield server

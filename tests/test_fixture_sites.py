@@ -6,10 +6,7 @@ from __future__ import annotations
 import http.client
 import re
 import ssl
-import subprocess
-import sys
 from collections import Counter
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,6 +26,7 @@ from harness.catalogue import (
     scenario,
 )
 from harness.errors import FixtureSiteError
+from tests.cli import spdt
 from tests.spec import ISSUE_5_CODES
 
 CATALOGUE = load_catalogue()
@@ -192,12 +190,6 @@ def test_missing_findings_and_bad_yaml_are_refused() -> None:
 
 
 # -- the server over real HTTPS -----------------------------------------------------------
-@pytest.fixture(scope="module")
-def sites() -> Iterator[FixtureServer]:
-    with FixtureServer() as server:
-        yield server
-
-
 def _get(server: FixtureServer, host: str, path: str) -> tuple[int, dict[str, str], str]:
     context = ssl.create_default_context()
     context.check_hostname = False
@@ -280,14 +272,9 @@ def test_server_index_on_every_site_host(sites: FixtureServer, host: str) -> Non
 
 # -- the CLI ------------------------------------------------------------------------------
 def test_sites_list_prints_one_scenario_a_line(cli_env: dict[str, str]) -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "harness.cli.main", "sites", "--list"],
-        capture_output=True,
-        text=True,
-        env=cli_env,
-        check=True,
-        timeout=60,
-    ).stdout
+    done = spdt("sites", "--list", env=cli_env)
+    assert (done.returncode, done.stderr) == (0, "")
+    out = done.stdout
     lines = out.splitlines()
     assert len(lines) >= 32
     assert len(lines) == len(CATALOGUE)

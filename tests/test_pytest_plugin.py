@@ -36,10 +36,11 @@ def test_pytest_playwright_page_still_works(page, spdt_context):
     assert page.evaluate("1 + 1") == 2
 
 
-def test_sessions_are_isolated(spdt_context, spdt_mock):
+def test_sessions_are_isolated(spdt_context, spdt_mock_view):
     spdt_context.land(SHOP)
     spdt_context.expect_event("view")
-    sessions = {r.session for r in spdt_context.records()}
+    # every hit since this test started (whatever its session) carries this context's session
+    sessions = {r.session for r in spdt_mock_view.records()}
     assert sessions == {spdt_context.session}
 """
 
