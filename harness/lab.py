@@ -35,6 +35,12 @@ SCRIPT_MODES = ("emulated", "live")
 
 
 class Harness:
+    """One mock of Spotify's pixel hosts and one Chromium wired to it (optionally the demo fixture
+    sites too): the browser's resolver maps every Spotify host to the mock and nothing else
+    leaves the machine. :meth:`new_context` gives each test or page a :class:`PixelContext`
+    whose hits the mock records under their own session. A context manager; also usable with
+    :meth:`start` and :meth:`stop`."""
+
     def __init__(
         self,
         *,

@@ -1,4 +1,4 @@
-"""Issue #2's thin slice: land with a click id, walk to the thank-you page, see the purchase."""
+"""The shop end to end: land with a click id, walk to the thank-you page, see the purchase."""
 
 from __future__ import annotations
 

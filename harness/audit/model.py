@@ -69,6 +69,10 @@ class TimelineEntry:
 
 @dataclass(frozen=True, slots=True)
 class PageResult:
+    """The audit of one page (or one journey): what was asked and where the browser ended,
+    the findings, the pixel timeline, the timings, and a :class:`Problem` when the page could
+    not be audited."""
+
     index: int  # position in the full URL list or crawl order (shards keep it; merge sorts by it)
     url: str  # as requested (click id redacted unless --no-redact)
     final_url: str | None = None
@@ -111,6 +115,10 @@ class PageResult:
 
 @dataclass(frozen=True, slots=True)
 class AuditReport:
+    """A whole audit: every page's result plus the options it ran with; saved as JSON
+    (``to_json``, read back with :func:`load_report`), rendered by ``harness.reports``, and its
+    ``exit_code`` is the CLI's (2 a page not audited, 1 an error finding, else 0)."""
+
     pages: tuple[PageResult, ...]
     options: dict[str, Any] = field(default_factory=dict)
     generated: str = field(default_factory=now_iso)
