@@ -89,7 +89,7 @@ def test_x(spdt_context):
     )
     result = pytester.runpytest_subprocess()
     result.stdout.fnmatch_lines(["*@pytest.mark.spdt takes keyword arguments*click_param*"])
-    assert result.ret != 0
+    result.assert_outcomes(errors=1)
 
 
 def test_runs_under_xdist(pytester: pytest.Pytester) -> None:
