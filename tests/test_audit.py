@@ -15,21 +15,10 @@ from fixture_sites.server import FixtureServer
 from harness.lab import Harness
 from tests.audit_helpers import codes, read_json, site_args, spdt
 from tests.pages import PageServer
+from tests.snippets import BASE_CODE
 
 pytestmark = pytest.mark.browser
 
-KEY = "0123456789abcdef0123456789abcdef"
-BASE_CODE = f"""<script>
-(function (w, d) {{
-  w.spdt = w.spdt || function () {{ (w.spdt.q = w.spdt.q || []).push(arguments); }};
-  if (!d.getElementById('spdt-capture')) {{
-    var s = d.createElement('script'); s.id = 'spdt-capture'; s.async = true;
-    s.src = 'https://pixel.byspotify.com/ping.min.js'; d.head.appendChild(s);
-  }}
-}})(window, document);
-spdt('conf', {{key: '{KEY}'}});
-spdt('view');
-</script>"""
 HOSTILE_NAME = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned=2">'
 
 

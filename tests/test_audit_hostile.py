@@ -13,7 +13,7 @@ from aiohttp import web
 
 from mock_endpoint.runner import ThreadedServer
 from tests.audit_helpers import read_json, spdt
-from tests.test_audit import BASE_CODE
+from tests.snippets import BASE_CODE
 
 pytestmark = pytest.mark.browser
 

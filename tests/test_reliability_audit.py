@@ -11,7 +11,7 @@ import pytest
 from tests.audit_helpers import codes, read_json
 from tests.cli import spdt
 from tests.pages import PageServer
-from tests.test_audit import BASE_CODE
+from tests.snippets import BASE_CODE
 
 pytestmark = pytest.mark.browser
 
