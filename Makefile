@@ -1,5 +1,6 @@
 # The one entry point for every chore. `make e2e` and `make test` work on a fresh machine:
-# both depend on `setup`, which is idempotent.
+# both depend on `setup` (install + browser), which is idempotent. `make lint` needs only
+# `install`: no browser.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -10,9 +11,12 @@ PYTEST_ARGS ?=
 PORT ?= 8443
 SITES_PORT ?= 9443
 
-.PHONY: setup browser e2e test lint serve clean bench soak audit wheel
+.PHONY: setup install browser e2e test lint serve clean bench soak audit wheel
 
-setup: $(STAMP) browser
+setup: install browser
+
+# The venv and the package with its dev extras (pinned ruff, mypy, import-linter).
+install: $(STAMP)
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "spdt-harness needs Python >= 3.11; set PYTHON=python3.11")'
@@ -30,13 +34,16 @@ browser: $(STAMP)
 e2e: setup
 	$(BIN)/spdt-harness e2e
 
+# TEST_WORKERS: pytest-xdist workers (0 = serial, in one process); the default runs two.
+TEST_WORKERS ?= 2
 test: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-lint: setup
+lint: install
 	$(BIN)/ruff check harness mock_endpoint fixture_sites tests
 	$(BIN)/ruff format --check harness mock_endpoint fixture_sites tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 # Audit a site: make audit URL=https://example.com/ AUDIT_ARGS="--format html --output report.html"
 audit: setup

@@ -147,7 +147,7 @@ def generate(
     def pct(q: float) -> float | None:
         if not latencies:
             return None
-        return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 2)
+        return round(float(latencies[min(len(latencies) - 1, int(q * len(latencies)))]) * 1000, 2)
 
     answered = sum(statuses.values())
     return {

@@ -4,11 +4,16 @@ The catalogue has three top-level keys: ``defaults`` (template variables every s
 from), ``sites`` and ``scenarios``. Everything a scenario does is data; see
 docs/fixture-sites.md. Every mistake in the file is reported as a :class:`FixtureSiteError`
 naming the scenario and the key.
+
+This module checks the file's own structure. What only the harness knows (the auditor's finding
+codes, the journey grammar) comes in as :class:`CatalogueChecks`; ``harness.catalogue`` loads
+the catalogue with them, so ``fixture_sites`` needs nothing from the harness but its errors.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -16,18 +21,24 @@ from typing import Any
 
 import yaml
 
-from harness.errors import FixtureSiteError, UsageError
+from harness.errors import FixtureSiteError
 
 
-def _rule_codes() -> frozenset[str]:
-    from harness.rules import codes
+@dataclass(frozen=True, slots=True)
+class CatalogueChecks:
+    """Checks the catalogue cannot make by itself.
 
-    return frozenset(codes())
+    ``known_codes``: every code a scenario may name in ``findings`` or ``must_not`` (the
+    auditor's table; a typo would otherwise silently weaken a scenario). ``None`` skips the check.
+    ``check_flow(steps, where)``: raises :class:`FixtureSiteError` when a flow is not a valid
+    journey. ``None`` skips the check.
+    """
+
+    known_codes: frozenset[str] | None = None
+    check_flow: Callable[[list[dict[str, Any]], str], None] | None = None
 
 
-# Every code a scenario may name in `findings` or `must_not`: the auditor's table
-# (harness/rules/table.py). A typo would otherwise silently weaken a scenario.
-KNOWN_FINDING_CODES: frozenset[str] = _rule_codes()
+NO_CHECKS = CatalogueChecks()
 
 CATALOGUE_KEYS = frozenset({"defaults", "sites", "scenarios"})
 SITE_KEYS = frozenset({"title", "host", "pages", "vars", "flow", "flows"})
@@ -195,13 +206,9 @@ def _check_keys(raw: dict[str, Any], allowed: frozenset[str], where: str) -> Non
         )
 
 
-def _check_flow(steps: Any, where: str) -> tuple[dict[str, Any], ...]:
-    from harness.flows.journey import parse_journey
-
-    try:
-        parse_journey(steps)
-    except UsageError as exc:
-        raise FixtureSiteError(f"{where}: {exc}") from exc
+def _check_flow(steps: Any, where: str, checks: CatalogueChecks) -> tuple[dict[str, Any], ...]:
+    if checks.check_flow is not None:
+        checks.check_flow(steps, where)
     return tuple(steps)
 
 
@@ -214,9 +221,10 @@ def _check_vars(override: dict[str, Any], known: dict[str, Any], where: str) -> 
         )
 
 
-def _codes(raw: dict[str, Any], key: str, where: str) -> frozenset[str]:
+def _codes(raw: dict[str, Any], key: str, where: str, checks: CatalogueChecks) -> frozenset[str]:
     codes = _optional(raw, key, list, where, [])
-    unknown = sorted(str(c) for c in codes if c not in KNOWN_FINDING_CODES)
+    known = checks.known_codes
+    unknown = [] if known is None else sorted(str(c) for c in codes if c not in known)
     if unknown:
         raise FixtureSiteError(
             f"{where}: unknown finding codes in {key}: {unknown}; see KNOWN_FINDING_CODES "
@@ -227,7 +235,7 @@ def _codes(raw: dict[str, Any], key: str, where: str) -> frozenset[str]:
     return frozenset(codes)
 
 
-def _parse_site(name: str, raw: Any, defaults: dict[str, Any]) -> Site:
+def _parse_site(name: str, raw: Any, defaults: dict[str, Any], checks: CatalogueChecks) -> Site:
     where = f"site {name}"
     if not isinstance(raw, dict):
         raise FixtureSiteError(f"{where}: expected a mapping")
@@ -240,10 +248,10 @@ def _parse_site(name: str, raw: Any, defaults: dict[str, Any]) -> Site:
     if reserved:
         raise FixtureSiteError(f"{where}: template variables {reserved} are reserved")
     flows = {
-        str(flow_name): _check_flow(steps, f"{where}, flow {flow_name}")
+        str(flow_name): _check_flow(steps, f"{where}, flow {flow_name}", checks)
         for flow_name, steps in _optional(raw, "flows", dict, where, {}).items()
     }
-    flow = _check_flow(_require(raw, "flow", list, where), f"{where}, flow")
+    flow = _check_flow(_require(raw, "flow", list, where), f"{where}, flow", checks)
     flows.setdefault("default", flow)
     return Site(
         name=name,
@@ -304,7 +312,7 @@ def _check_per_page(
                 _check_vars(value, site.vars, f"{where}, page_vars {page_name}")
 
 
-def _parse_scenario(raw: Any, sites: dict[str, Site]) -> Scenario:
+def _parse_scenario(raw: Any, sites: dict[str, Site], checks: CatalogueChecks) -> Scenario:
     if not isinstance(raw, dict):
         raise FixtureSiteError("scenario: expected a mapping")
     name = _require(raw, "name", str, "scenario")
@@ -337,9 +345,9 @@ def _parse_scenario(raw: Any, sites: dict[str, Site]) -> Scenario:
             )
         flow = site.flows[flow_spec]
     else:
-        flow = _check_flow(flow_spec, f"{where}, flow")
-    findings = _codes(raw, "findings", where)
-    must_not = _codes(raw, "must_not", where)
+        flow = _check_flow(flow_spec, f"{where}, flow", checks)
+    findings = _codes(raw, "findings", where, checks)
+    must_not = _codes(raw, "must_not", where, checks)
     if "findings" not in raw:
         raise FixtureSiteError(f"{where}: 'findings' is required (use [] for a clean install)")
     both = sorted(findings & must_not)
@@ -362,13 +370,14 @@ def _parse_scenario(raw: Any, sites: dict[str, Site]) -> Scenario:
     )
 
 
-def parse_catalogue(data: Any) -> dict[str, Scenario]:
+def parse_catalogue(data: Any, checks: CatalogueChecks = NO_CHECKS) -> dict[str, Scenario]:
+    """The scenarios of a parsed catalogue file, checked (see :class:`CatalogueChecks`)."""
     if not isinstance(data, dict):
         raise FixtureSiteError("catalogue: expected a mapping with 'sites' and 'scenarios'")
     _check_keys(data, CATALOGUE_KEYS, "catalogue")
     defaults = _optional(data, "defaults", dict, "catalogue", {})
     sites = {
-        str(name): _parse_site(str(name), raw, defaults)
+        str(name): _parse_site(str(name), raw, defaults, checks)
         for name, raw in _require(data, "sites", dict, "catalogue").items()
     }
     hosts = [h for s in sites.values() for h in (s.host, s.www_host)]
@@ -376,25 +385,32 @@ def parse_catalogue(data: Any) -> dict[str, Scenario]:
         raise FixtureSiteError("catalogue: two sites share a host")
     scenarios: dict[str, Scenario] = {}
     for raw in _require(data, "scenarios", list, "catalogue"):
-        parsed = _parse_scenario(raw, sites)
+        parsed = _parse_scenario(raw, sites, checks)
         if parsed.name in scenarios:
             raise FixtureSiteError(f"scenario {parsed.name}: defined twice")
         scenarios[parsed.name] = parsed
     return scenarios
 
 
-def parse_catalogue_text(text: str) -> dict[str, Scenario]:
+def parse_catalogue_text(text: str, checks: CatalogueChecks = NO_CHECKS) -> dict[str, Scenario]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise FixtureSiteError(f"catalogue: not valid YAML: {exc}") from exc
-    return parse_catalogue(data)
+    return parse_catalogue(data, checks)
+
+
+def catalogue_text() -> str:
+    """The text of the packaged ``catalogue.yaml``."""
+    return resources.files("fixture_sites").joinpath("catalogue.yaml").read_text("utf-8")
 
 
 @cache
 def load_catalogue() -> dict[str, Scenario]:
-    text = resources.files("fixture_sites").joinpath("catalogue.yaml").read_text("utf-8")
-    return parse_catalogue_text(text)
+    """The packaged catalogue, checked for structure only (what the server needs to render it).
+
+    ``harness.catalogue.load_catalogue`` also checks finding codes and flows."""
+    return parse_catalogue_text(catalogue_text())
 
 
 def scenario(name: str) -> Scenario:

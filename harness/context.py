@@ -51,6 +51,14 @@ class Landing:
 
 
 class PixelContext:
+    """One browser context whose pixel traffic the mock records under one session.
+
+    :meth:`land` opens a page as an ad click does (with a click id); ``expect_*`` methods
+    assert what the page sent, with the near misses in the failure message; :meth:`timeline`
+    gathers everything captured (calls, network, cookies, storage, the mock's records) for the
+    audit rules (:meth:`findings`). Made by :meth:`Harness.new_context`; close it, or use it
+    as a context manager."""
+
     def __init__(
         self,
         context: BrowserContext,

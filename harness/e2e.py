@@ -3,17 +3,13 @@ check that each produces exactly its declared findings."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from fixture_sites.catalogue import Scenario
-from harness.capture.timeline import Timeline
-from harness.context import PixelContext, new_click_id
-from harness.errors import HarnessError
-from harness.flows.journey import parse_journey
-from harness.flows.runner import run_journey
+from harness.context import new_click_id
+from harness.flows.capture import capture_flow
 from harness.lab import Harness
 from harness.rules import AuditFinding, RuleConfig, evaluate
 
@@ -50,56 +46,6 @@ class ScenarioResult:
     @property
     def name(self) -> str:
         return f"{self.scenario}[{self.click_id_param}]"
-
-
-def noscript_timeline(lab: Harness, url: str) -> Timeline | None:
-    """The landing page again, with JavaScript disabled (what the noscript fallback sends)."""
-    with lab.new_context(java_script_enabled=False) as ctx:
-        try:
-            ctx.goto(url)
-        except HarnessError:
-            return None
-        ctx.settle(quiet=0.2, limit=2.0)
-        ctx.snapshot()
-        return ctx.timeline()
-
-
-def capture_flow(
-    lab: Harness,
-    ctx: PixelContext,
-    steps: list[dict[str, object]],
-    *,
-    click_id: str,
-    noscript: bool = True,
-    consent: str | None = None,
-) -> tuple[Timeline, list[str]]:
-    """Run a flow in ``ctx`` and return its timeline (with a JS-disabled landing) and problems.
-
-    ``consent`` runs the flow's consent step with that choice (harness/flows/consent.py)."""
-    journey = parse_journey(steps)
-    result = run_journey(ctx, journey, click_id=click_id, stop_on_error=True, consent=consent)
-    problems = [
-        f"{r.step.describe()}: {r.message}"
-        for r in result.steps
-        if not r.ok and r.step.verb not in ("expect_event", "expect_no_pixel_traffic")
-    ]
-    ctx.settle()
-    ctx.snapshot()
-    landing_url = next((s.target for s in journey.steps if s.verb in ("land", "goto")), None)
-    timeline = ctx.timeline(
-        consent_after_record=result.consent_at_record,
-        expected_events=tuple(s.name for s in journey.expected_events() if s.name),
-        unmet_expectations=tuple(r.message for r in result.unmet),
-        noscript=noscript_timeline(lab, landing_url) if noscript and landing_url else None,
-    )
-    if consent is not None:
-        timeline = dataclasses.replace(
-            timeline,
-            consent_choice=consent,
-            consent_denied_after_record=result.denied_at_record,
-            consent_outcome=result.consent_outcome,
-        )
-    return timeline, problems
 
 
 def run_scenario(lab: Harness, scenario: Scenario, click_id_param: str) -> ScenarioResult:

@@ -20,6 +20,7 @@ from typing import Any
 from playwright.sync_api import Browser, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from fixture_sites.server import FixtureServer
 from harness.browser.discovery import BrowserExecutable, find_browser
 from harness.browser.launch import HostMap, launch_args
 from harness.context import PixelContext
@@ -34,6 +35,12 @@ SCRIPT_MODES = ("emulated", "live")
 
 
 class Harness:
+    """One mock of Spotify's pixel hosts and one Chromium wired to it (optionally the demo fixture
+    sites too): the browser's resolver maps every Spotify host to the mock and nothing else
+    leaves the machine. :meth:`new_context` gives each test or page a :class:`PixelContext`
+    whose hits the mock records under their own session. A context manager; also usable with
+    :meth:`start` and :meth:`stop`."""
+
     def __init__(
         self,
         *,
@@ -79,8 +86,6 @@ class Harness:
             if self._own_mock:
                 self.mock.start()
             if self._sites_wanted:
-                from fixture_sites.server import FixtureServer
-
                 self.sites = FixtureServer().start()
             self.executable = find_browser(self._browser_path)
             if self._pw is None:

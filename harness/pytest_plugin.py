@@ -5,18 +5,25 @@ Layered on pytest-playwright: it uses its ``playwright`` instance, its launch op
 (``test-results/<test>``), so ``page`` and ``spdt_context`` can live in one test run.
 
 Fixtures
+- ``spdt_mock_options`` (session): keyword arguments for the mock (``tokens``, ``faults``,
+  ``max_records`` ...); override it in a conftest.py.
 - ``spdt_mock`` (session): the mock Spotify pixel hosts.
+- ``spdt_mock_view`` (function): the mock as this test sees it, empty when the test starts.
 - ``spdt_config`` (session): defaults for every test; override it in a conftest.py.
-- ``spdt_harness`` (session): mock + fixture sites + a Chromium with the resolver rules, for
-  ``spdt_config``'s script mode and hosts.
+- ``spdt_harness`` (session): mock + a Chromium with the resolver rules, for ``spdt_config``'s
+  script mode, hosts and (only when ``sites=True``) this project's demo fixture sites.
 - ``spdt_context`` (function): a fresh browser context bound to its own recorder session, set
   up from ``spdt_config`` and the test's ``@pytest.mark.spdt(...)``.
 
 Marker: ``@pytest.mark.spdt(click_id_param="sp_click_id", script="emulated"|"live",
-hosts={"staging.example.com": "127.0.0.1:8443"})``.
+hosts={"staging.example.com": "127.0.0.1:8443"}, sites=False, capture=True)``.
 
-On failure, ``test-results/<test>/`` receives ``spdt-trace.zip`` (Playwright trace),
-``spdt-screenshot.png`` and ``spdt-timeline.json`` (the pixel timeline).
+A test that used the mock fails when the mock caught an unexpected exception (an internal error:
+a bug in the mock) while it ran.
+
+``--spdt-tracing`` (``off``, ``on``, ``retain-on-failure``: the default) decides when
+``test-results/<test>/spdt-trace.zip`` (a Playwright trace) is kept. On failure the folder also
+receives ``spdt-screenshot.png`` and ``spdt-timeline.json`` (the pixel timeline).
 """
 
 from __future__ import annotations
@@ -35,10 +42,15 @@ from harness.browser.launch import parse_host_mapping
 from harness.context import PixelContext
 from harness.errors import HarnessError
 from harness.lab import DEFAULT_CLICK_ID_PARAM, SCRIPT_MODES, Harness
+from harness.mock_view import MockView
 from mock_endpoint.server import MockEndpoint
 
 MARKER = "spdt"
+MARKER_KEYS = frozenset({"click_id_param", "script", "hosts", "capture", "sites"})
+TRACING_MODES = ("off", "on", "retain-on-failure")
 _REPORT_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
+# how many of each mock's internal errors earlier tests already reported
+_ERRORS_SEEN = pytest.StashKey[dict[int, int]]()
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,15 +61,17 @@ class SpdtConfig:
     script: str = "emulated"
     hosts: Mapping[str, str] = field(default_factory=dict)
     capture: bool = True
+    # serve this project's demo fixture sites (shop.test ...) to the browser; off unless asked
+    sites: bool = False
 
     def with_marker(self, marker: pytest.Mark | None) -> SpdtConfig:
         if marker is None:
             return self
-        unknown = set(marker.kwargs) - {"click_id_param", "script", "hosts", "capture"}
+        unknown = set(marker.kwargs) - MARKER_KEYS
         if marker.args or unknown:
             raise pytest.UsageError(
                 "@pytest.mark.spdt takes keyword arguments click_id_param, script, hosts, "
-                f"capture; got {', '.join(sorted(unknown)) or 'positional arguments'}"
+                f"capture, sites; got {', '.join(sorted(unknown)) or 'positional arguments'}"
             )
         merged = replace(self, **{k: v for k, v in marker.kwargs.items() if k != "hosts"})
         if "hosts" in marker.kwargs:
@@ -93,12 +107,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=DEFAULT_CLICK_ID_PARAM,
         help=f"click id query parameter for landings (default {DEFAULT_CLICK_ID_PARAM})",
     )
+    group.addoption(
+        "--spdt-tracing",
+        default="retain-on-failure",
+        choices=TRACING_MODES,
+        help="keep a Playwright trace of each spdt_context: never, always, or only when the "
+        "test failed (default retain-on-failure)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "spdt(click_id_param=..., script='emulated'|'live', hosts={...}, capture=True): "
+        "spdt(click_id_param=..., script='emulated'|'live', hosts={...}, capture=True, "
+        "sites=False): "
         "options for the spdt_context fixture",
     )
 
@@ -112,10 +134,60 @@ def pytest_runtest_makereport(
     return report
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Fail a test that used the mock when the mock caught an internal error meanwhile."""
+    try:
+        result = yield
+    except BaseException:
+        _new_internal_errors(item)  # the test failed already; count them, do not mask it
+        raise
+    new = _new_internal_errors(item)
+    if new:
+        pytest.fail(
+            f"the mock caught {len(new)} internal error(s) during this test (each one is a bug "
+            "in the mock):\n" + "\n".join(new),
+            pytrace=False,
+        )
+    return result
+
+
+def _new_internal_errors(item: pytest.Item) -> list[str]:
+    """The internal errors of the test's ``spdt_mock`` that no earlier test was told about."""
+    funcargs: dict[str, Any] = getattr(item, "funcargs", {})
+    mock = funcargs.get("spdt_mock")
+    if not isinstance(mock, MockEndpoint):
+        return []
+    seen = item.config.stash.setdefault(_ERRORS_SEEN, {})
+    errors = mock.internal_errors
+    start = seen.get(id(mock), 0)
+    seen[id(mock)] = len(errors)
+    return errors[start:] if len(errors) >= start else errors
+
+
 @pytest.fixture(scope="session")
-def spdt_mock() -> Iterator[MockEndpoint]:
-    with MockEndpoint() as mock:
+def spdt_mock_options() -> dict[str, Any]:
+    """Keyword arguments for :class:`mock_endpoint.server.MockEndpoint` (none by default).
+
+    Override in a conftest.py, e.g. ``return {"tokens": ["ci-token"], "max_records": 5000}``.
+    """
+    return {}
+
+
+@pytest.fixture(scope="session")
+def spdt_mock(spdt_mock_options: dict[str, Any]) -> Iterator[MockEndpoint]:
+    try:
+        mock = MockEndpoint(**spdt_mock_options)
+    except (TypeError, HarnessError) as exc:
+        pytest.fail(f"spdt_mock_options {spdt_mock_options!r}: {exc}", pytrace=False)
+    with mock:
         yield mock
+
+
+@pytest.fixture
+def spdt_mock_view(spdt_mock: MockEndpoint) -> MockView:
+    """The session's mock as this test sees it: empty when the test starts."""
+    return MockView(spdt_mock)
 
 
 @pytest.fixture(scope="session")
@@ -145,13 +217,13 @@ class _Harnesses:
         self._mock = mock
         self._browser = browser
         self._launch_options = dict(launch_options)
-        self._started: dict[tuple[str, tuple[tuple[str, str], ...]], Harness] = {}
+        self._started: dict[tuple[str, tuple[tuple[str, str], ...], bool], Harness] = {}
 
     def get(self, config: SpdtConfig) -> Harness:
-        key = (config.script, tuple(sorted(config.hosts.items())))
+        key = (config.script, tuple(sorted(config.hosts.items())), config.sites)
         if key not in self._started:
             self._started[key] = Harness(
-                sites=True,
+                sites=config.sites,
                 browser=self._browser,
                 mock=self._mock,
                 playwright=self._playwright,
@@ -198,7 +270,10 @@ def spdt_context(
     browser_context_args: dict[str, Any],
     output_path: str,
 ) -> Iterator[PixelContext]:
-    config = spdt_config.with_marker(request.node.get_closest_marker(MARKER))
+    config = spdt_config
+    # module, class, then function markers: the closest wins, field by field
+    for marker in reversed(list(request.node.iter_markers(MARKER))):
+        config = config.with_marker(marker)
     try:
         harness = _spdt_harnesses.get(config)
     except HarnessError as exc:
@@ -207,20 +282,27 @@ def spdt_context(
     ctx = harness.new_context(
         click_id_param=config.click_id_param, capture=config.capture, **context_args
     )
-    ctx.context.tracing.start(screenshots=True, snapshots=True)
+    tracing = str(request.config.getoption("spdt_tracing"))
+    if tracing != "off":
+        ctx.context.tracing.start(screenshots=True, snapshots=True)
     try:
         yield ctx
     finally:
         reports = request.node.stash.get(_REPORT_KEY, {})
         failed = any(r.failed for r in reports.values())
-        _finish(ctx, Path(output_path), failed=failed)
+        _finish(ctx, Path(output_path), failed=failed, tracing=tracing)
 
 
-def _finish(ctx: PixelContext, folder: Path, *, failed: bool) -> None:
+def _finish(ctx: PixelContext, folder: Path, *, failed: bool, tracing: str) -> None:
     try:
-        if failed:
+        keep_trace = tracing == "on" or (tracing == "retain-on-failure" and failed)
+        if keep_trace:
             folder.mkdir(parents=True, exist_ok=True)
             ctx.context.tracing.stop(path=str(folder / "spdt-trace.zip"))
+        elif tracing != "off":
+            ctx.context.tracing.stop()
+        if failed:
+            folder.mkdir(parents=True, exist_ok=True)
             if ctx.recorder is not None:
                 timeline = ctx.timeline()
                 (folder / "spdt-timeline.json").write_text(
@@ -228,8 +310,6 @@ def _finish(ctx: PixelContext, folder: Path, *, failed: bool) -> None:
                 )
             if ctx.context.pages:
                 ctx.context.pages[-1].screenshot(path=str(folder / "spdt-screenshot.png"))
-        else:
-            ctx.context.tracing.stop()
     except PlaywrightError:
         pass
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import ssl
+import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -73,8 +74,6 @@ def issue(hosts: tuple[str, ...]) -> ServerCertificate:
 
 @cache
 def _materialise(cert: ServerCertificate) -> tuple[str, str]:
-    import tempfile
-
     folder = Path(tempfile.mkdtemp(prefix="spdt-tls-"))
     cert_file = folder / "cert.pem"
     key_file = folder / "key.pem"

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from fixture_sites.server import FixtureServer
+from tests import cli
 
 
 def spdt(*args: str, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "harness.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-        check=False,
-    )
+    """``spdt-harness`` (an audit may take minutes: a longer default timeout)."""
+    return cli.spdt(*args, env=env, timeout=timeout)
 
 
 def site_args(sites: FixtureServer) -> list[str]:

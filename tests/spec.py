@@ -1,6 +1,7 @@
-"""The finding codes issue #5 requires, as the issue's table lists them (a spec, kept by hand)."""
+"""The finding codes the auditor must have: the core table that docs/findings.md documents
+(a spec kept by hand, so a rule dropped or renamed by mistake fails a test)."""
 
-ISSUE_5_CODES: tuple[str, ...] = (
+REQUIRED_CODES: tuple[str, ...] = (
     "PIXEL_NOT_FOUND",
     "SCRIPT_NOT_LOADED",
     "BASE_CODE_BROKEN",

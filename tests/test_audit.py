@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,28 +15,11 @@ from fixture_sites.server import FixtureServer
 from harness.lab import Harness
 from tests.audit_helpers import codes, read_json, site_args, spdt
 from tests.pages import PageServer
+from tests.snippets import BASE_CODE
 
 pytestmark = pytest.mark.browser
 
-KEY = "0123456789abcdef0123456789abcdef"
-BASE_CODE = f"""<script>
-(function (w, d) {{
-  w.spdt = w.spdt || function () {{ (w.spdt.q = w.spdt.q || []).push(arguments); }};
-  if (!d.getElementById('spdt-capture')) {{
-    var s = d.createElement('script'); s.id = 'spdt-capture'; s.async = true;
-    s.src = 'https://pixel.byspotify.com/ping.min.js'; d.head.appendChild(s);
-  }}
-}})(window, document);
-spdt('conf', {{key: '{KEY}'}});
-spdt('view');
-</script>"""
 HOSTILE_NAME = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned=2">'
-
-
-@pytest.fixture(scope="module")
-def sites() -> Iterator[FixtureServer]:
-    with FixtureServer() as server:
-        yield server
 
 
 def landing(sites: FixtureServer, scenario: str, page: str = "landing") -> str:
@@ -72,7 +54,7 @@ def test_clean_install_exits_0_and_an_error_finding_exits_1(
     assert re.match(r"spdt-harness audit: 2 pages, \d+ errors?, ", done.stdout)
 
     only_clean = spdt("audit", landing(sites, "shop-correct"), *site_args(sites), env=cli_env)
-    assert only_clean.returncode == (1 if "error " in only_clean.stdout else 0)
+    assert only_clean.returncode == 0, only_clean.stdout
     assert "https://shop.test/shop-correct/landing" in only_clean.stdout
 
 
@@ -111,7 +93,7 @@ def test_untrusted_certificate_is_a_tls_problem(
     assert "--trust-spki" in done.stderr
     # --insecure accepts the certificate instead
     insecure = spdt("audit", landing(sites, "shop-correct"), *args, "--insecure", env=cli_env)
-    assert insecure.returncode in (0, 1), insecure.stderr
+    assert insecure.returncode == 0, insecure.stderr  # shop-correct: no error finding
 
 
 @pytest.mark.parametrize(
@@ -226,7 +208,7 @@ def test_journey_with_relative_urls_and_an_unmet_expectation(
     )
     page = read_json(out)["pages"][0]
     assert "EVENT_NOT_FIRED" not in codes(page), page["findings"]
-    assert good.returncode in (0, 1)
+    assert good.returncode == 0, good.stderr
 
 
 def test_bad_journey_file_is_a_usage_error(cli_env: dict[str, str], tmp_path: Path) -> None:
@@ -271,7 +253,7 @@ def test_crawl_in_two_shards_merges_into_the_whole_crawl(
             str(out),
             env=cli_env,
         )
-        assert done.returncode in (0, 1), done.stderr
+        assert done.returncode == 0, done.stderr  # a clean shop
         parts.append(out)
     first, second = (read_json(p) for p in parts)
     assert first["shards"] == ["1/2"]
@@ -362,7 +344,7 @@ def test_html_report_opens_offline_with_screenshot_timeline_and_escaped_page_str
         str(out),
         env=cli_env,
     )
-    assert done.returncode in (0, 1), done.stderr
+    assert done.returncode == 0, done.stderr
     source = out.read_text("utf-8")
     assert "<script" not in source.replace("&lt;script", "")  # no script of ours, none of theirs
     assert "Content-Security-Policy" in source

@@ -3,7 +3,6 @@ the configured page timeout. Served over real HTTP on loopback by a small aiohtt
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,36 +10,17 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from mock_endpoint.runner import ThreadedServer
 from tests.audit_helpers import read_json, spdt
-from tests.test_audit import BASE_CODE
+from tests.hostile import Handler, endless, redirect_loop, serve
+from tests.hostile import page as _page
 
 pytestmark = pytest.mark.browser
 
 PAGE_TIMEOUT = "10"
 
 
-def _page(body: str, head: str = BASE_CODE) -> web.Response:
-    return web.Response(
-        text=f"<!doctype html><html><head>{head}</head><body>{body}</body></html>",
-        content_type="text/html",
-    )
-
-
 async def never_loads(_request: web.Request) -> web.Response:
     return _page('<h1>slow</h1><iframe src="/forever.html"></iframe>')
-
-
-async def forever(request: web.Request) -> web.StreamResponse:
-    response = web.StreamResponse(headers={"Content-Type": "text/html"})
-    await response.prepare(request)
-    try:
-        await response.write(b"<!doctype html><p>loading")
-        while True:  # the frame's document never ends: the page's load event never fires
-            await response.write(b" ")
-            await asyncio.sleep(0.5)
-    except (ConnectionError, asyncio.CancelledError):
-        return response
 
 
 async def dialogs(_request: web.Request) -> web.Response:
@@ -53,10 +33,6 @@ async def dialogs(_request: web.Request) -> web.Response:
 
 async def busy(_request: web.Request) -> web.Response:
     return _page("<h1>busy</h1><script>setTimeout(() => { while (true) {} }, 50);</script>")
-
-
-async def loop(_request: web.Request) -> web.Response:
-    raise web.HTTPFound("/loop")
 
 
 async def popups(_request: web.Request) -> web.Response:
@@ -98,12 +74,12 @@ async def flood(_request: web.Request) -> web.Response:
 
 @pytest.fixture(scope="module")
 def hostile() -> Iterator[str]:
-    app = web.Application()
-    for path, handler in (
+    routes: list[tuple[str, Handler]] = [
         ("/never-loads", never_loads),
-        ("/forever.html", forever),
+        # the frame's document never ends: the page's load event never fires
+        ("/forever.html", endless(b"<!doctype html><p>loading", b" ", 0.5)),
         ("/dialogs", dialogs),
-        ("/loop", loop),
+        ("/loop", redirect_loop),
         ("/busy", busy),
         ("/popups", popups),
         ("/popup-target", popup_target),
@@ -111,12 +87,9 @@ def hostile() -> Iterator[str]:
         ("/file.bin", file_bin),
         ("/huge", huge),
         ("/flood", flood),
-    ):
-        app.router.add_get(path, handler)
-    server = ThreadedServer(app, name="spdt-test-hostile")
-    server.start()
-    yield f"http://127.0.0.1:{server.port}"
-    server.stop()
+    ]
+    with serve(routes, "spdt-test-hostile") as url:
+        yield url
 
 
 def test_hostile_pages_end_in_a_report(

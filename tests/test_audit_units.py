@@ -3,6 +3,7 @@ schema and its loader, merging, and the five renderings (escaping included)."""
 
 from __future__ import annotations
 
+import io
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -23,9 +24,11 @@ from harness.audit import (
     report_from_json,
 )
 from harness.audit.crawl import normalise, same_origin_links
-from harness.audit.formats import render
 from harness.audit.lab import guard_patterns
+from harness.cli.audit_cmd import ProgressBar
 from harness.errors import UsageError
+from harness.reports.formats import render
+from harness.rules.table import TABLE
 
 EVIL = '<script>alert(1)</script>"&\x1b[31m'
 
@@ -185,14 +188,12 @@ def test_html_escapes_every_page_string() -> None:
 
 
 def test_junit_has_one_case_per_page_and_rule() -> None:
-    from harness.rules.table import TABLE
-
     xml = render(_report(_page(0, ERROR), _page(1, problem=Problem("timeout", "slow"))), "junit")
     root = ET.fromstring(xml.split("\n", 1)[1])
     cases = root.findall(".//testcase")
     assert len(cases) == len(TABLE) + 1
     failed = [c for c in cases if c.find("failure") is not None]
-    assert sorted(c.get("name") for c in failed) == ["INVALID_CURRENCY", "audit"]
+    assert sorted(c.get("name", "") for c in failed) == ["INVALID_CURRENCY", "audit"]
 
 
 def test_sarif_levels_and_locations() -> None:
@@ -215,10 +216,6 @@ def test_sarif_levels_and_locations() -> None:
 
 
 def test_progress_bar_draws_on_one_line_and_clears() -> None:
-    import io
-
-    from harness.cli.audit_cmd import ProgressBar
-
     stream = io.StringIO()
     bar = ProgressBar(stream)
     bar(1, 4, "https://shop.test/a")

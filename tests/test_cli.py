@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
+from tests.cli import spdt
 from tests.mock_cli import running_mock
 
 SUBCOMMANDS = ("mock", "sites", "serve", "e2e")
-
-
-def spdt(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "harness.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_help_lists_the_subcommands(cli_env: dict[str, str]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 
 from harness import Harness
 from harness.context import PixelContext
+from tests.snippets import GUIDE_STUB, OFFICIAL_STUB
 
 pytestmark = pytest.mark.browser
 
@@ -26,32 +28,6 @@ KEY = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 OTHER_KEY = "ffeeddccbbaa99887766554433221100"
 BASE = "https://shop.test/emu"
 SCRIPT = "https://pixel.byspotify.com/ping.min.js"
-
-OFFICIAL_STUB = """
-(function(w, d){
-  var id='spdt-capture', n='script';
-  if (!d.getElementById(id)) {
-    w.spdt = w.spdt || function() { (w.spdt.q = w.spdt.q || []).push(arguments); };
-    var e = d.createElement(n); e.id = id; e.async=1;
-    e.src = 'https://pixel.byspotify.com/ping.min.js';
-    var s = d.getElementsByTagName(n)[0];
-    s.parentNode.insertBefore(e, s);
-  }
-})(window, document);
-"""
-
-GUIDE_STUB = """
-(function(w, d, t, s, n) {
-  w.SpotifyAdsTag = n; w[n] = w[n] || {
-    _q: [],
-    on: function() { this._q.push(["on"].concat([].slice.call(arguments))) },
-    off: function() { this._q.push(["off"].concat([].slice.call(arguments))) },
-    emit: function() { this._q.push(["emit"].concat([].slice.call(arguments))) }
-  };
-  var e = d.createElement(t); e.async = 1; e.src = s;
-  var x = d.getElementsByTagName(t)[0]; x.parentNode.insertBefore(e, x);
-})(window, document, 'script', 'https://pixel.byspotify.com/ping.min.js', 'spdt');
-"""
 
 
 def page(head: str, body: str = "") -> str:
@@ -153,7 +129,7 @@ def test_official_queue_is_replayed_in_order_in_the_documented_payload(
     assert view["via"] == "queue"
     assert view["transport"] == "fetch"
     assert len(view["uid"]) == 32
-    assert int(view["uid"], 16) >= 0
+    assert re.fullmatch("[0-9a-f]{32}", view["uid"]), view["uid"]
     assert len(view["sid"]) == 16
     assert view["ts"] <= view["sent_ts"]
     assert abs(view["ts"] / 1000 - time.time()) < 600

@@ -6,29 +6,28 @@ from __future__ import annotations
 import http.client
 import re
 import ssl
-import subprocess
-import sys
 from collections import Counter
-from collections.abc import Iterator
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from fixture_sites.catalogue import (
+from fixture_sites.catalogue import Scenario, site_hosts
+from fixture_sites.catalogue import parse_catalogue as parse_structure
+from fixture_sites.render import render_container, render_index, render_page
+from fixture_sites.server import FixtureServer
+from harness.catalogue import (
     KNOWN_FINDING_CODES,
-    Scenario,
     load_catalogue,
     parse_catalogue,
     parse_catalogue_text,
     scenario,
-    site_hosts,
 )
-from fixture_sites.render import render_container, render_index, render_page
-from fixture_sites.server import FixtureServer
 from harness.errors import FixtureSiteError
-from tests.spec import ISSUE_5_CODES
+from tests.cli import spdt
+from tests.spec import REQUIRED_CODES
 
 CATALOGUE = load_catalogue()
 SCENARIOS = list(CATALOGUE.values())
@@ -60,9 +59,9 @@ def test_catalogue_has_at_least_32_scenarios_on_three_sites() -> None:
 def test_every_finding_code_is_triggered_and_guarded() -> None:
     found = Counter(code for s in SCENARIOS for code in s.findings)
     guarded = Counter(code for s in SCENARIOS for code in s.must_not)
-    assert sorted(set(ISSUE_5_CODES) - set(found)) == []
-    assert sorted(set(ISSUE_5_CODES) - set(guarded)) == []
-    assert set(ISSUE_5_CODES) <= KNOWN_FINDING_CODES
+    assert sorted(set(REQUIRED_CODES) - set(found)) == []
+    assert sorted(set(REQUIRED_CODES) - set(guarded)) == []
+    assert set(REQUIRED_CODES) <= KNOWN_FINDING_CODES
 
 
 def test_every_scenario_explains_its_findings() -> None:
@@ -163,6 +162,15 @@ def test_catalogue_mistakes_are_named(fields: dict[str, Any], message: str) -> N
     assert message in str(error.value)
 
 
+def test_fixture_sites_alone_checks_structure_and_leaves_codes_and_flows_to_the_harness() -> None:
+    data = _with_scenario(findings=["NO_SUCH_CODE"], flow=[{"jump": "#a"}])
+    (s,) = parse_structure(data).values()
+    assert s.findings == frozenset({"NO_SUCH_CODE"})
+    assert s.flow == ({"jump": "#a"},)
+    with pytest.raises(FixtureSiteError, match="unknown keys"):
+        parse_structure(_with_scenario(colour="red"))
+
+
 def test_duplicate_scenario_names_are_refused() -> None:
     data = _raw()
     data["scenarios"].append(dict(data["scenarios"][0]))
@@ -182,12 +190,6 @@ def test_missing_findings_and_bad_yaml_are_refused() -> None:
 
 
 # -- the server over real HTTPS -----------------------------------------------------------
-@pytest.fixture(scope="module")
-def sites() -> Iterator[FixtureServer]:
-    with FixtureServer() as server:
-        yield server
-
-
 def _get(server: FixtureServer, host: str, path: str) -> tuple[int, dict[str, str], str]:
     context = ssl.create_default_context()
     context.check_hostname = False
@@ -270,14 +272,9 @@ def test_server_index_on_every_site_host(sites: FixtureServer, host: str) -> Non
 
 # -- the CLI ------------------------------------------------------------------------------
 def test_sites_list_prints_one_scenario_a_line(cli_env: dict[str, str]) -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "harness.cli.main", "sites", "--list"],
-        capture_output=True,
-        text=True,
-        env=cli_env,
-        check=True,
-        timeout=60,
-    ).stdout
+    done = spdt("sites", "--list", env=cli_env)
+    assert (done.returncode, done.stderr) == (0, "")
+    out = done.stdout
     lines = out.splitlines()
     assert len(lines) >= 32
     assert len(lines) == len(CATALOGUE)
@@ -288,8 +285,6 @@ def test_sites_list_prints_one_scenario_a_line(cli_env: dict[str, str]) -> None:
 
 
 def test_docs_table_lists_every_scenario() -> None:
-    from pathlib import Path
-
     docs = (Path(__file__).resolve().parent.parent / "docs" / "fixture-sites.md").read_text()
     missing = [s.name for s in SCENARIOS if f"| `{s.name}` | {s.site.name} |" not in docs]
     assert missing == []

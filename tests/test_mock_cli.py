@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from mock_endpoint.persist import load_records
+from tests.cli import spdt
 from tests.mock_cli import running_mock
 
 
-def spdt(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "harness.cli.main", "mock", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+def spdt_mock(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return spdt("mock", *args, env=env)
 
 
 @pytest.mark.parametrize(
@@ -47,7 +40,7 @@ def spdt(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 def test_bad_values_are_one_line_usage_errors(
     cli_env: dict[str, str], args: list[str], message: str
 ) -> None:
-    done = spdt(*args, env=cli_env)
+    done = spdt_mock(*args, env=cli_env)
     assert done.returncode == 2
     assert done.stderr.strip() == message
     assert done.stdout == ""
@@ -58,7 +51,7 @@ def test_a_port_in_use_is_a_clear_error(cli_env: dict[str, str]) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        done = spdt("--port", str(port), env=cli_env)
+        done = spdt_mock("--port", str(port), env=cli_env)
     assert done.returncode == 2
     assert done.stderr.strip() == (
         f"MockEndpointError: port {port} on 127.0.0.1 is already in use; pick another with "

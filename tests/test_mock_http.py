@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,8 @@ import pytest
 
 from mock_endpoint import MockEndpoint
 from mock_endpoint.client import Answer, MockClient
+from mock_endpoint.endpoints import control
+from mock_endpoint.endpoints.common import HEALTH_KEY
 from mock_endpoint.records import Record
 
 KEY = "0123456789abcdef0123456789abcdef"
@@ -181,8 +184,6 @@ def test_ingest_records_events_with_findings_and_answers_cors(
 def test_ingest_accepts_beacon_bodies(
     mock: MockEndpoint, client: MockClient, session: str, content_type: str | None
 ) -> None:
-    import json
-
     headers = {"X-Spdt-Session": session}
     if content_type:
         headers["Content-Type"] = content_type
@@ -584,7 +585,6 @@ def test_the_guard_answers_an_unexpected_exception_with_500_json(
     mock: MockEndpoint, client: MockClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The last resort exists and is counted; the bad-input tests above prove nothing reaches it."""
-    from mock_endpoint.endpoints import control
 
     def boom(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("simulated bug")
@@ -596,8 +596,6 @@ def test_the_guard_answers_an_unexpected_exception_with_500_json(
     assert answer.json()["code"] == "INTERNAL_ERROR"
     assert "simulated bug" in mock.internal_errors[-1]
     assert len(mock.internal_errors) == before + 1
-    from mock_endpoint.endpoints.common import HEALTH_KEY
-
     mock._app[HEALTH_KEY].internal_errors.clear()
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -442,9 +444,6 @@ def test_each_conversion_rule(body: Any, code: str, message: str) -> None:
 
 
 def test_docs_list_exactly_the_registered_rules() -> None:
-    import re
-    from pathlib import Path
-
     doc = (Path(__file__).resolve().parent.parent / "docs" / "mock.md").read_text()
     table = doc[doc.index("| code | severity | scope |") :]
     listed = {m.group(1): m.group(2) for m in re.finditer(r"^\| `(\w+)` \| (\w+) \|", table, re.M)}

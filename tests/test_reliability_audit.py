@@ -4,14 +4,14 @@ during an audit: the real CLI in a subprocess, its own report and exit code."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.audit_helpers import codes, read_json
+from tests.cli import spdt
 from tests.pages import PageServer
-from tests.test_audit import BASE_CODE
+from tests.snippets import BASE_CODE
 
 pytestmark = pytest.mark.browser
 
@@ -20,14 +20,7 @@ def audit_with_faults(
     faults: str, *args: str, env: dict[str, str]
 ) -> subprocess.CompletedProcess[str]:
     fault_args = [a for f in faults.split(",") if f for a in ("--fault", f)]
-    return subprocess.run(
-        [sys.executable, "-m", "harness.cli.main", "audit", *fault_args, *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
+    return spdt("audit", *fault_args, *args, env=env, timeout=300)
 
 
 PURCHASE_PAGE = (

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 import subprocess
-import sys
 from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
@@ -17,6 +16,7 @@ from mock_endpoint import MockEndpoint
 from mock_endpoint.client import MockClient, client_session
 from mock_endpoint.faults import Fault, parse_fault
 from tests.asyncio_thread import run_async
+from tests.cli import spdt
 from tests.mock_cli import running_mock
 
 T = TypeVar("T")
@@ -182,14 +182,7 @@ def test_specs_round_trip() -> None:
 
 
 def _mock_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "harness.cli.main", "mock", "--port", "0", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    return spdt("mock", "--port", "0", *args, env=env)
 
 
 def test_cli_bad_fault_exits_2_with_one_line(cli_env: dict[str, str]) -> None:

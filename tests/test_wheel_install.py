@@ -89,9 +89,16 @@ def _serving(bin_dir: Path, work: Path, *argv: str) -> Iterator[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert proc.stdout is not None
+    stdout, stderr = proc.stdout, proc.stderr
+    assert stdout is not None
+    assert stderr is not None
     lines: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout], daemon=True)  # type: ignore[union-attr]
+
+    def read() -> None:
+        for line in stdout:
+            lines.put(line)
+
+    reader = threading.Thread(target=read, daemon=True)
     reader.start()
     banner = ""
     deadline = time.monotonic() + 60
@@ -101,7 +108,7 @@ def _serving(bin_dir: Path, work: Path, *argv: str) -> Iterator[str]:
         except queue.Empty:
             break
     try:
-        assert "Ctrl-C stops." in banner, banner + (proc.stderr.read() if proc.poll() else "")
+        assert "Ctrl-C stops." in banner, banner + (stderr.read() if proc.poll() else "")
         yield banner
     finally:
         proc.send_signal(signal.SIGINT)
@@ -111,9 +118,8 @@ def _serving(bin_dir: Path, work: Path, *argv: str) -> Iterator[str]:
             proc.kill()
             proc.wait()
         reader.join(timeout=5)
-        proc.stdout.close()
-        if proc.stderr is not None:
-            proc.stderr.close()
+        stdout.close()
+        stderr.close()
 
 
 def test_the_installed_package_does_not_import_from_the_checkout(

@@ -1,4 +1,4 @@
-"""The browser set-up of an audit: the lead's :class:`Harness`, with the resolver catch-all
+"""The browser set-up of an audit: :class:`harness.lab.Harness`, with the resolver catch-all
 switchable (sites on the internet resolve through the real DNS) and extra trusted certificates.
 
 Whatever the site, Spotify's event hosts stay mapped to the mock: an audit never sends a real

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from harness import __version__
 from harness.errors import UsageError
 from harness.rules.model import AuditFinding, Severity
 
@@ -68,6 +69,10 @@ class TimelineEntry:
 
 @dataclass(frozen=True, slots=True)
 class PageResult:
+    """The audit of one page (or one journey): what was asked and where the browser ended,
+    the findings, the pixel timeline, the timings, and a :class:`Problem` when the page could
+    not be audited."""
+
     index: int  # position in the full URL list or crawl order (shards keep it; merge sorts by it)
     url: str  # as requested (click id redacted unless --no-redact)
     final_url: str | None = None
@@ -113,6 +118,10 @@ class PageResult:
 
 @dataclass(frozen=True, slots=True)
 class AuditReport:
+    """A whole audit: every page's result plus the options it ran with; saved as JSON
+    (``to_json``, read back with :func:`load_report`), rendered by ``harness.reports``, and its
+    ``exit_code`` is the CLI's (2 a page not audited, 1 an error finding, else 0)."""
+
     pages: tuple[PageResult, ...]
     options: dict[str, Any] = field(default_factory=dict)
     generated: str = field(default_factory=now_iso)
@@ -139,8 +148,6 @@ class AuditReport:
         return 1 if any(p.errors for p in self.pages) else 0
 
     def to_json(self) -> dict[str, Any]:
-        from harness import __version__
-
         return {
             "schema": SCHEMA,
             "schema_version": SCHEMA_VERSION,

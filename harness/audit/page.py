@@ -18,8 +18,8 @@ from harness.audit.options import AuditOptions
 from harness.audit.summary import summarise
 from harness.capture.timeline import Timeline
 from harness.context import PixelContext, new_click_id
-from harness.e2e import capture_flow
 from harness.errors import HarnessError
+from harness.flows.capture import capture_flow
 from harness.flows.consent import SILENT_WITHOUT_CONSENT
 from harness.lab import Harness
 from harness.rules import RuleConfig, evaluate

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from harness import __version__
 from harness.audit.crawl import normalise, origin, same_origin_links
 from harness.audit.journeys import bind_journey
 from harness.audit.lab import AuditHarness
@@ -218,8 +219,6 @@ class AuditRun:
         finally:
             self._stop_workers()
             mock.stop()
-        from harness import __version__
-
         shard = self.options.shard
         return AuditReport(
             tool_version=__version__,

@@ -16,24 +16,20 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO
 from urllib.parse import urlsplit
 
-from harness.cli.common import Command, add_browser_option
+from harness.cli.common import (
+    Command,
+    add_browser_option,
+    one_line_errors,
+    wants_colour,
+    write_output,
+)
 from harness.errors import UsageError
 from mock_endpoint.faults import as_faults
 
 CLICK_ID_PARAM = re.compile(r"^[A-Za-z0-9_.\-\[\]]{1,64}$")
-
-
-def one_line_errors(parser: argparse.ArgumentParser) -> None:
-    """argparse's own errors as one line (``UsageError: …``, exit 2), like every other error."""
-
-    def error(message: str) -> NoReturn:
-        print(f"UsageError: {parser.prog}: {message}", file=sys.stderr)
-        sys.exit(2)
-
-    parser.error = error  # type: ignore[method-assign]
 
 
 def positive_number(text: str) -> float:
@@ -301,23 +297,6 @@ def _options(args: argparse.Namespace) -> object:
     )
 
 
-def write_output(text: str, output: str | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    path = Path(output)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"--output {output}: cannot write: {exc.strerror or exc}") from exc
-
-
-def wants_colour(output: str | None) -> bool:
-    return output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
 def problem_lines(report: object) -> list[str]:
     from harness.audit import AuditReport
 
@@ -339,7 +318,7 @@ def problem_lines(report: object) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from harness.audit import AuditOptions, AuditRun
     from harness.audit.consent_matrix import run_consent_matrix, with_consent_step
-    from harness.audit.formats import render
+    from harness.reports.formats import render
     from harness.reports.text import summary_line
 
     options = _options(args)

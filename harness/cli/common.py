@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn
 
 from harness.browser.launch import HostMap, launch_args, resolver_rules
+from harness.errors import UsageError
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -30,3 +35,32 @@ def print_browser_setup(host_map: HostMap, spki: list[str]) -> None:
 def wait_forever() -> None:
     """Block until Ctrl-C (KeyboardInterrupt), without busy-waiting."""
     threading.Event().wait()
+
+
+def one_line_errors(parser: argparse.ArgumentParser) -> None:
+    """argparse's own errors as one line (``UsageError: …``, exit 2), like every other error."""
+
+    def error(message: str) -> NoReturn:
+        print(f"UsageError: {parser.prog}: {message}", file=sys.stderr)
+        sys.exit(2)
+
+    parser.error = error  # type: ignore[method-assign]
+
+
+def write_output(text: str, output: str | None) -> None:
+    """``text`` to the file ``output`` (folders created), or to stdout when it is ``None``."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    path = Path(output)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--output {output}: cannot write: {exc.strerror or exc}") from exc
+
+
+def wants_colour(output: str | None) -> bool:
+    """ANSI colours only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    return output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ

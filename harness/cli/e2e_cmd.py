@@ -32,7 +32,7 @@ def configure(parser: argparse.ArgumentParser) -> Command:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fixture_sites.catalogue import load_catalogue
+    from harness.catalogue import load_catalogue
     from harness.e2e import ScenarioResult, run_catalogue
     from harness.lab import Harness
     from harness.reports.e2e import explain, table, write_reports

@@ -8,44 +8,63 @@ mismatch); 2 usage error or an environment problem (no browser, port in use, unr
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 
 from harness.errors import HarnessError
 
-Command = Callable[[argparse.Namespace], int]
+Command = Callable[[argparse.ArgumentParser], Callable[[argparse.Namespace], int]]
+
+# name -> (help, module). A subcommand's module (and what it imports: Playwright, aiohttp) is
+# loaded only when that subcommand runs, so ``spdt-harness --help`` stays fast.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "mock": ("run the mock Spotify pixel hosts", "harness.cli.mock_cmd"),
+    "sites": ("serve or list the fixture-site catalogue", "harness.cli.sites_cmd"),
+    "serve": (
+        "the mock and the fixture sites together, to click through",
+        "harness.cli.serve_cmd",
+    ),
+    "e2e": (
+        "run every catalogue scenario in Chromium and check its findings",
+        "harness.cli.e2e_cmd",
+    ),
+    "audit": ("audit URLs (or journeys) in Chromium and report findings", "harness.cli.audit_cmd"),
+    "report": ("merge or render saved audit reports", "harness.cli.report_cmd"),
+}
 
 
-def _commands() -> dict[str, tuple[str, Callable[[argparse.ArgumentParser], Command]]]:
-    from harness.cli import audit_cmd, e2e_cmd, mock_cmd, report_cmd, serve_cmd, sites_cmd
-
-    return {
-        "mock": ("run the mock Spotify pixel hosts", mock_cmd.configure),
-        "sites": ("serve or list the fixture-site catalogue", sites_cmd.configure),
-        "serve": ("the mock and the fixture sites together, to click through", serve_cmd.configure),
-        "e2e": (
-            "run every catalogue scenario in Chromium and check its findings",
-            e2e_cmd.configure,
-        ),
-        "audit": ("audit URLs (or journeys) in Chromium and report findings", audit_cmd.configure),
-        "report": ("merge or render saved audit reports", report_cmd.configure),
-    }
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (the first word that is not an option)."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Command]]:
+def build_parser(
+    argv: Sequence[str] = (),
+) -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
+    """The parser; only the subcommand named in ``argv`` is configured (none for top-level help)."""
     parser = argparse.ArgumentParser(
         prog="spdt-harness",
         description="Prove that a site's Spotify pixel is installed correctly, in a real browser.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    handlers: dict[str, Command] = {}
-    for name, (help_text, configure) in _commands().items():
-        handlers[name] = configure(sub.add_parser(name, help=help_text, description=help_text))
+    chosen = _chosen(argv)
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {}
+    for name, (help_text, module) in COMMANDS.items():
+        subparser = sub.add_parser(name, help=help_text, description=help_text)
+        if name == chosen:
+            configure: Command = importlib.import_module(module).configure
+            handlers[name] = configure(subparser)
     return parser, handlers
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser, handlers = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser, handlers = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

@@ -15,8 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from harness.cli.audit_cmd import one_line_errors, wants_colour, write_output
-from harness.cli.common import Command
+from harness.cli.common import Command, one_line_errors, wants_colour, write_output
 
 FORMATS = ("json", "text", "junit", "html", "sarif")
 
@@ -51,8 +50,8 @@ def configure(parser: argparse.ArgumentParser) -> Command:
 
 def run(args: argparse.Namespace) -> int:
     from harness.audit import load_report, merge_reports
-    from harness.audit.formats import render
     from harness.errors import UsageError
+    from harness.reports.formats import render
 
     if args.report_command is None:
         raise UsageError("report needs an action: merge, render or diff")

@@ -21,7 +21,7 @@ def configure(parser: argparse.ArgumentParser) -> Command:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fixture_sites.catalogue import load_catalogue
+    from harness.catalogue import load_catalogue
 
     if args.list:
         lines = [

@@ -8,12 +8,9 @@ findings and the exit code of the gate (optional fields: the schema version stay
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from harness.audit.model import AuditReport
-
-if TYPE_CHECKING:
-    from harness.reports.baseline import Comparison
+from harness.reports.baseline import Comparison, gate_exit_code
 
 
 def render_json(
@@ -21,8 +18,6 @@ def render_json(
 ) -> str:
     if baseline is None:
         return report.dumps()
-    from harness.reports.baseline import gate_exit_code
-
     data = report.to_json()
     for page, raw in zip(report.pages, data["pages"], strict=True):
         for position, finding in enumerate(raw["findings"]):

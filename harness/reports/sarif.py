@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from harness import __version__
 from harness.audit.model import AuditReport
 from harness.rules.table import TABLE
 
@@ -110,8 +111,6 @@ def sarif_document(report: AuditReport, baseline: Comparison | None = None) -> d
 
 
 def _version() -> str:
-    from harness import __version__
-
     return __version__
 
 

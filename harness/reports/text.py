@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from harness.audit.crawl import normalise
 from harness.audit.model import SEVERITIES, AuditReport, PageResult
-
-if TYPE_CHECKING:
-    from harness.reports.baseline import Comparison
+from harness.reports.baseline import Comparison, gate_exit_code
 
 _COLOURS = {"error": "31", "warning": "33", "info": "36", "problem": "35", "ok": "32", "dim": "2"}
 
@@ -24,8 +21,6 @@ def _clean(text: str) -> str:
 
 def _moved(url: str, final: str, param: str) -> bool:
     """Did the page end elsewhere than asked (click id parameters aside)?"""
-    from harness.audit.crawl import normalise
-
     drop = (param, "spclid", "sp_click_id")
     return normalise(url, drop) != normalise(final, drop)
 
@@ -48,8 +43,6 @@ def summary_line(
         parts.append(_plural(len(report.problems), "page") + " not audited")
     exit_code = report.exit_code
     if baseline is not None:
-        from harness.reports.baseline import gate_exit_code
-
         parts.append(baseline.summary())
         exit_code = gate_exit_code(report, baseline, fail_on)
     return f"spdt-harness audit: {', '.join(parts)} (exit {exit_code})"

@@ -7,16 +7,16 @@ a stated problem."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 
-from mock_endpoint.runner import ThreadedServer
 from tests.audit_helpers import read_json, spdt
-from tests.test_audit import BASE_CODE
+from tests.hostile import Handler, endless, redirect_loop, serve
+from tests.hostile import page as _page
+from tests.snippets import BASE_CODE
 
 pytestmark = pytest.mark.browser
 
@@ -32,31 +32,8 @@ LINKS = [
 ]
 
 
-def _page(body: str) -> web.Response:
-    return web.Response(
-        text=f"<!doctype html><html><head>{BASE_CODE}</head><body>{body}</body></html>",
-        content_type="text/html",
-    )
-
-
 async def index(_request: web.Request) -> web.Response:
     return _page("".join(f'<a href="{link}">{link}</a> ' for link in LINKS))
-
-
-async def loop(_request: web.Request) -> web.Response:
-    raise web.HTTPFound("/loop")
-
-
-async def forever(request: web.Request) -> web.StreamResponse:
-    response = web.StreamResponse(headers={"Content-Type": "text/html"})
-    await response.prepare(request)
-    try:
-        await response.write(f"<!doctype html><html><head>{BASE_CODE}</head><body>".encode())
-        while True:
-            await response.write(b"<p>more</p>")
-            await asyncio.sleep(0.2)
-    except (ConnectionError, asyncio.CancelledError):
-        return response
 
 
 async def gen(request: web.Request) -> web.Response:
@@ -97,21 +74,23 @@ async def ok(_request: web.Request) -> web.Response:
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[str]:
-    app = web.Application()
-    app.router.add_get("/", index)
-    app.router.add_get("/loop", loop)
-    app.router.add_get("/forever", forever)
-    app.router.add_get("/gen/{n}", gen)
-    app.router.add_get("/reload", reload)
-    app.router.add_get("/popups", popups)
-    app.router.add_get("/beacon-flood", beacon_flood)
-    app.router.add_get("/push-flood", push_flood)
-    app.router.add_get("/push/{n}", ok)
-    app.router.add_get("/ok", ok)
-    server = ThreadedServer(app, name="spdt-soak-hostile")
-    server.start()
-    yield f"http://127.0.0.1:{server.port}"
-    server.stop()
+    forever = endless(
+        f"<!doctype html><html><head>{BASE_CODE}</head><body>".encode(), b"<p>more</p>", 0.2
+    )
+    routes: list[tuple[str, Handler]] = [
+        ("/", index),
+        ("/loop", redirect_loop),
+        ("/forever", forever),
+        ("/gen/{n}", gen),
+        ("/reload", reload),
+        ("/popups", popups),
+        ("/beacon-flood", beacon_flood),
+        ("/push-flood", push_flood),
+        ("/push/{n}", ok),
+        ("/ok", ok),
+    ]
+    with serve(routes, "spdt-soak-hostile") as url:
+        yield url
 
 
 def test_a_crawl_through_hostile_pages_ends_in_a_bounded_report(

@@ -6,7 +6,12 @@ from typing import TYPE_CHECKING
 
 from harness.audit.model import AuditReport, PageResult
 from harness.errors import UsageError
+from harness.reports.html_report import render_html
+from harness.reports.json_report import render_json
 from harness.reports.junit import Case, junit_xml
+from harness.reports.sarif import render_sarif
+from harness.reports.text import render_text
+from harness.rules.table import TABLE
 
 if TYPE_CHECKING:
     from harness.reports.baseline import Comparison
@@ -28,7 +33,6 @@ def junit_cases(
     With a baseline, a case with a new finding is named ``CODE (new)`` (its details mark each
     new finding), ``fail_on="new"`` fails only cases with a new error, and each resolved
     finding is a passing ``CODE (resolved)`` case."""
-    from harness.rules.table import TABLE
 
     cases: list[Case] = []
     for page in report.pages:
@@ -104,21 +108,13 @@ def render(
     """``report`` in ``fmt``; with ``baseline`` (a :class:`Comparison`), every format marks
     new, unchanged and resolved findings."""
     if fmt == "text":
-        from harness.reports.text import render_text
-
         return render_text(report, colour=colour, baseline=baseline, fail_on=fail_on)
     if fmt == "json":
-        from harness.reports.json_report import render_json
-
         return render_json(report, baseline=baseline, fail_on=fail_on)
     if fmt == "junit":
         return junit_xml("spdt-harness audit", junit_cases(report, baseline, fail_on)) + "\n"
     if fmt == "html":
-        from harness.reports.html_report import render_html
-
         return render_html(report, baseline=baseline, fail_on=fail_on)
     if fmt == "sarif":
-        from harness.reports.sarif import render_sarif
-
         return render_sarif(report, baseline=baseline)
     raise UsageError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
