@@ -22,6 +22,8 @@ import pytest
 
 from harness.errors import AssertionFailed
 
+pytestmark = pytest.mark.spdt(sites=True)  # this project's demo shop
+
 SHOP = "https://shop.test/shop-correct/landing"
 THANKS = "https://shop.test/shop-correct/thanks"
 

@@ -26,6 +26,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[1]
 
 USER_TEST = """
+import pytest
+
+
+@pytest.mark.spdt(sites=True)  # the package's demo shop
 def test_view_arrives(spdt_context):
     spdt_context.land("https://shop.test/shop-correct/landing", click_id="wheel-1")
     spdt_context.expect_event("view", click_id="wheel-1")
