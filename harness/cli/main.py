@@ -17,7 +17,15 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _commands() -> dict[str, tuple[str, Callable[[argparse.ArgumentParser], Command]]]:
-    from harness.cli import audit_cmd, e2e_cmd, mock_cmd, report_cmd, serve_cmd, sites_cmd
+    from harness.cli import (
+        audit_cmd,
+        e2e_cmd,
+        mock_cmd,
+        report_cmd,
+        serve_cmd,
+        sites_cmd,
+        studio_cmd,
+    )
 
     return {
         "mock": ("run the mock Spotify pixel hosts", mock_cmd.configure),
@@ -29,6 +37,15 @@ def _commands() -> dict[str, tuple[str, Callable[[argparse.ArgumentParser], Comm
         ),
         "audit": ("audit URLs (or journeys) in Chromium and report findings", audit_cmd.configure),
         "report": ("merge or render saved audit reports", report_cmd.configure),
+        "status": ("pixel status per key, as Ad Studio shows it", studio_cmd.configure_status),
+        "attribute": (
+            "attribute recorded conversions to campaign exposures",
+            studio_cmd.configure_attribute,
+        ),
+        "audience": (
+            "retargeting rules, upload checks, email hashing",
+            studio_cmd.configure_audience,
+        ),
     }
 
 
