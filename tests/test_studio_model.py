@@ -200,14 +200,25 @@ def test_bad_durations(text: Any) -> None:
 def test_studio_document_errors_name_the_entry() -> None:
     good = {"id": "cmp", "name": "c"}
     with pytest.raises(StudioError, match=r"exposures\[0\]: a click carries a click_id"):
-        load_studio_data({"campaigns": [good], "exposures": [{"campaign": "cmp", "kind": "click", "time": 1}]})  # fmt: skip
+        load_studio_data(
+            {"campaigns": [good], "exposures": [{"campaign": "cmp", "kind": "click", "time": 1}]}
+        )
     with pytest.raises(StudioError, match=r"exposures\[0\]: no campaign 'x'"):
-        load_studio_data({"campaigns": [good], "exposures": [{"campaign": "x", "kind": "audio", "time": 1, "device_id": "d"}]})  # fmt: skip
+        load_studio_data(
+            {
+                "campaigns": [good],
+                "exposures": [{"campaign": "x", "kind": "audio", "time": 1, "device_id": "d"}],
+            }
+        )
     with pytest.raises(StudioError, match="placement must be cta or companion"):
-        Exposure.from_json({"campaign": "c", "kind": "click", "time": 1, "click_id": "x", "placement": "banner"})  # fmt: skip
+        Exposure.from_json(
+            {"campaign": "c", "kind": "click", "time": 1, "click_id": "x", "placement": "banner"}
+        )
     with pytest.raises(StudioError, match="declared twice"):
         load_studio_data({"campaigns": [good, good]})
-    exposure = Exposure.from_json({"campaign": "c", "kind": "audio", "time": "2026-01-02T03:04:05Z", "device_id": "d"})  # fmt: skip
+    exposure = Exposure.from_json(
+        {"campaign": "c", "kind": "audio", "time": "2026-01-02T03:04:05Z", "device_id": "d"}
+    )
     assert exposure.time == 1_767_323_045.0
 
 
