@@ -36,6 +36,7 @@ from harness.context import PixelContext
 from harness.errors import HarnessError
 from harness.lab import DEFAULT_CLICK_ID_PARAM, SCRIPT_MODES, Harness
 from mock_endpoint.server import MockEndpoint
+from mock_endpoint.studio.state import StudioState, studio_state
 
 MARKER = "spdt"
 _REPORT_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
@@ -234,3 +235,10 @@ def _finish(ctx: PixelContext, folder: Path, *, failed: bool) -> None:
         pass
     finally:
         ctx.close()
+
+
+@pytest.fixture
+def spdt_studio(spdt_mock: MockEndpoint) -> StudioState:
+    """The shared mock's studio simulation: campaigns, exposures, the simulated clock and
+    ``attribution(records)`` (docs/studio.md). The clock is the mock's, shared by all tests."""
+    return studio_state(spdt_mock.store)

@@ -9,6 +9,9 @@ A journey is a list of one-key mappings::
     - wait: {selector: "#done"}              # or {ms: 500} (a bounded pause, for animations)
     - consent: "#accept"                     # a click that marks the consent step
     - expect_event: {name: purchase, value: 79.99, currency: USD, timeout: 5}
+    - expose: click                          # or impression, audio, {kind, placement, campaign}
+    - advance: 15d                           # move the simulated clock (docs/studio.md)
+    - expect_attribution: {event: purchase, as: click}   # or {as: none, reason: window}
 """
 
 from __future__ import annotations
@@ -18,8 +21,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import UsageError
+from harness.flows import studio_steps
 
-VERBS = ("land", "goto", "click", "fill", "wait", "consent", "expect_event")
+VERBS = (
+    "land",
+    "goto",
+    "click",
+    "fill",
+    "wait",
+    "consent",
+    "expect_event",
+    "expose",
+    "advance",
+    "expect_attribution",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +52,9 @@ class Step:
         if self.verb == "expect_event":
             extra = " ".join(f"{k}={v!r}" for k, v in self.fields.items())
             return f"expect_event {self.name} {extra}".strip()
+        if self.verb in ("expose", "expect_attribution"):
+            extra = " ".join(f"{k}={v}" for k, v in self.fields.items())
+            return f"{self.verb} {self.target or self.name or ''} {extra}".strip()
         if self.verb == "wait" and self.ms is not None:
             return f"wait {self.ms} ms"
         return f"{self.verb} {self.target or ''}".strip()
@@ -110,6 +128,9 @@ _PARSERS: dict[str, Callable[[str, Any, str], Step]] = {
     "fill": _fill,
     "wait": _wait,
     "expect_event": _expect_event,
+    "expose": studio_steps.parse_expose,
+    "advance": studio_steps.parse_advance,
+    "expect_attribution": studio_steps.parse_expect_attribution,
 }
 
 

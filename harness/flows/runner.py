@@ -9,6 +9,7 @@ from playwright.sync_api import Error as PlaywrightError
 from harness.context import Landing, PixelContext
 from harness.errors import AssertionFailed, HarnessError
 from harness.flows.journey import Journey, Step
+from harness.flows.studio_steps import STUDIO_VERBS, StudioSteps
 
 DEFAULT_STEP_TIMEOUT = 10.0
 DEFAULT_EVENT_TIMEOUT = 5.0
@@ -70,11 +71,15 @@ def run_journey(
     """
     results: list[StepResult] = []
     consent_at: int | None = None
+    studio = StudioSteps(ctx)
     for step in journey.steps:
         if step.verb == "consent":
             consent_at = ctx.mock.store.last_id()
         try:
-            _perform(ctx, step, click_id, click_id_param)
+            if step.verb in STUDIO_VERBS:
+                studio.perform(step)
+            else:
+                _perform(ctx, step, studio.click_id or click_id, click_id_param)
             ctx.snapshot()
             results.append(StepResult(step, True))
         except AssertionFailed as exc:
