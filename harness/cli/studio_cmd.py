@@ -77,12 +77,12 @@ def render_status(keys: list[KeyStatus], now: float) -> str:
 
 def run_status(args: argparse.Namespace) -> int:
     source = load_source(args)
-    clock = source.state.clock
-    keys = pixel_status(source.records, clock)
+    now = source.now()
+    keys = pixel_status(source.records, source.state.clock, now=now)
     if args.format == "json":
-        text = _dump({"now": clock.now(), "keys": [k.to_json() for k in keys]})
+        text = _dump({"now": now, "keys": [k.to_json() for k in keys]})
     else:
-        text = render_status(keys, clock.now())
+        text = render_status(keys, now)
     write_output(text, args.output)
     bad = any(k.status in (INVALID_KEY, ERRORS) for k in keys)
     return 1 if bad or not keys else 0
@@ -91,7 +91,7 @@ def run_status(args: argparse.Namespace) -> int:
 # -- attribute --------------------------------------------------------------------------------
 def configure_attribute(parser: argparse.ArgumentParser) -> Command:
     one_line_errors(parser)
-    add_source_options(parser, campaign_required=True)
+    add_source_options(parser, campaign_required=False)
     parser.add_argument("--output", metavar="FILE", help="also write the answers as JSON here")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="stdout")
     return run_attribute
@@ -118,6 +118,8 @@ def render_attribution(answers: list[Attribution]) -> str:
 
 
 def run_attribute(args: argparse.Namespace) -> int:
+    if not args.campaign and not args.mock:
+        raise UsageError("attribute --record needs --campaign FILE (campaigns and exposures)")
     source = load_source(args)
     answers = source.state.attribution(source.records)
     data = {
@@ -169,7 +171,7 @@ def _rules(args: argparse.Namespace) -> int:
     except StudioError as exc:
         raise UsageError(str(exc)) from exc
     source = load_source(args)
-    results = evaluate(rules, source.records, source.state.clock)
+    results = evaluate(rules, source.records, source.state.clock, now=source.now())
     if args.format == "json":
         write_output(_dump({"audiences": [r.to_json() for r in results]}), None)
         return 0

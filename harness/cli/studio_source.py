@@ -17,7 +17,13 @@ from urllib.parse import urlencode, urlsplit
 from harness.errors import MockEndpointError, UsageError
 from mock_endpoint.persist import load_records
 from mock_endpoint.records import Record
-from mock_endpoint.studio.campaigns import Campaign, Exposure, StudioError, load_studio_file
+from mock_endpoint.studio.campaigns import (
+    Campaign,
+    Exposure,
+    StudioError,
+    load_studio_file,
+    parse_time,
+)
 from mock_endpoint.studio.clock import SimClock
 from mock_endpoint.studio.state import StudioState, from_file_data
 
@@ -30,6 +36,19 @@ class Source:
     records: list[Record]
     state: StudioState
     label: str
+    at: str | None = None
+
+    def now(self) -> float:
+        """The simulated time to evaluate at (``--at``); UsageError for a bad value."""
+        clock = self.state.clock
+        if self.at is None:
+            return clock.now()
+        if self.at == "last":
+            return max((clock.sim(r.time) for r in self.records), default=clock.now())
+        try:
+            return parse_time(self.at, "--at")
+        except StudioError as exc:
+            raise UsageError(str(exc)) from exc
 
 
 def add_source_options(parser: argparse.ArgumentParser, *, campaign_required: bool) -> None:
@@ -43,6 +62,12 @@ def add_source_options(parser: argparse.ArgumentParser, *, campaign_required: bo
         help="studio file (YAML/JSON): campaigns, exposures, clock",
     )
     parser.add_argument("--session", metavar="ID", help="only this recorder session's records")
+    parser.add_argument(
+        "--at",
+        metavar="TIME",
+        help="evaluate at this simulated time: ISO 8601, or 'last' (the last record's time); "
+        "default: now on the simulated clock",
+    )
 
 
 class _Control:
@@ -110,8 +135,8 @@ def load_source(args: argparse.Namespace) -> Source:
             _merge(state, control.get("studio/state"))
         except (StudioError, KeyError, TypeError, ValueError) as exc:
             raise MockEndpointError(f"the mock's studio state is not readable: {exc}") from exc
-        return Source(records, state, control.base)
+        return Source(records, state, control.base, args.at)
     records = load_records(args.record)
     if args.session:
         records = [r for r in records if r.session == args.session]
-    return Source(records, state, args.record)
+    return Source(records, state, args.record, args.at)
