@@ -274,3 +274,17 @@ def test_audience_rules_count_users_within_the_lookback() -> None:
     results = evaluate(rules, records, now=T0 + 2 * DAY)
     assert [r.matched_users for r in results] == [2, 3, 1, 1, 1, 0]
     assert all(r.below_minimum for r in results)
+
+
+def test_audit_summary_shows_a_status_line_per_key() -> None:
+    from harness.audit.summary import summarise
+    from harness.capture.timeline import Timeline
+    from harness.rules import RuleConfig
+
+    records = (rec(1, T0, "view"), rec(2, T0 + 1, "view", key="YOUR_PIXEL_KEY"))
+    entries, _ = summarise(Timeline(session="s", records=records), RuleConfig(), started=T0)
+    shown = [(e.summary, e.flag) for e in entries if e.stage == "status"]
+    assert shown == [
+        (f"pixel key {KEY}: No recent activity", "failed"),
+        ("pixel key YOUR_PIXEL_KEY: Invalid key", "failed"),
+    ]
