@@ -238,7 +238,11 @@ def _finish(ctx: PixelContext, folder: Path, *, failed: bool) -> None:
 
 
 @pytest.fixture
-def spdt_studio(spdt_mock: MockEndpoint) -> StudioState:
+def spdt_studio(spdt_mock: MockEndpoint) -> Iterator[StudioState]:
     """The shared mock's studio simulation: campaigns, exposures, the simulated clock and
-    ``attribution(records)`` (docs/studio.md). The clock is the mock's, shared by all tests."""
-    return studio_state(spdt_mock.store)
+    ``attribution(records)`` (docs/studio.md). Forgotten (clock included) after the test."""
+    state = studio_state(spdt_mock.store)
+    try:
+        yield state
+    finally:
+        state.reset()

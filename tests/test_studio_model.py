@@ -288,3 +288,22 @@ def test_audit_summary_shows_a_status_line_per_key() -> None:
         (f"pixel key {KEY}: No recent activity", "failed"),
         ("pixel key YOUR_PIXEL_KEY: Invalid key", "failed"),
     ]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"id": "c", "click_window_days": float("inf")},
+        {"id": "c", "view_window_days": float("nan")},
+        {"id": "c", "click_window_days": True},
+    ],
+)
+def test_non_numbers_as_windows_are_refused(raw: dict[str, Any]) -> None:
+    with pytest.raises(StudioError, match="whole number of days"):
+        Campaign.from_json(raw)
+
+
+@pytest.mark.parametrize("time", [float("inf"), -1, 1e300, "0001-01-01T00:00:00"])
+def test_exposure_times_outside_1970_to_9999_are_refused(time: Any) -> None:
+    with pytest.raises(StudioError, match=r"outside 1970\.\.9999"):
+        Exposure.from_json({"campaign": "c", "kind": "audio", "device_id": "d", "time": time})

@@ -35,7 +35,8 @@ class StudioError(ValueError):
 def _window(data: dict[str, Any], name: str, bounds: tuple[int, int, int], where: str) -> int:
     lo, hi, default = bounds
     value = data.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, bool) or not whole:
         raise StudioError(f"{where}: {name} must be a whole number of days ({lo}..{hi})")
     if not lo <= value <= hi:
         raise StudioError(f"{where}: {name} {int(value)} is outside {lo}..{hi} days")
@@ -74,9 +75,14 @@ class Campaign:
         )
 
 
+MAX_TIME = 253_402_300_799.0  # 9999-12-31T23:59:59Z
+
+
 def parse_time(value: Any, where: str) -> float:
-    """Epoch seconds, or an ISO 8601 time (a time without a zone is UTC)."""
+    """Epoch seconds, or an ISO 8601 time (a time without a zone is UTC), 1970..9999."""
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if not 0 <= value <= MAX_TIME:  # also rejects nan
+            raise StudioError(f"{where}: time {value!r} is outside 1970..9999")
         return float(value)
     if isinstance(value, datetime):
         moment = value
@@ -89,7 +95,7 @@ def parse_time(value: Any, where: str) -> float:
         raise StudioError(f"{where}: time must be ISO 8601 or epoch seconds")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    return parse_time(moment.timestamp(), where)
 
 
 @dataclass(frozen=True, slots=True)
