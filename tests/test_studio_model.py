@@ -307,3 +307,17 @@ def test_non_numbers_as_windows_are_refused(raw: dict[str, Any]) -> None:
 def test_exposure_times_outside_1970_to_9999_are_refused(time: Any) -> None:
     with pytest.raises(StudioError, match=r"outside 1970\.\.9999"):
         Exposure.from_json({"campaign": "c", "kind": "audio", "device_id": "d", "time": time})
+
+
+def test_a_mocks_studio_state_is_a_studio_file() -> None:
+    from mock_endpoint.studio import StudioState
+    from mock_endpoint.studio.state import from_file_data
+
+    state = StudioState()
+    state.add_campaign(Campaign("cmp", "Spring", 7, 2))
+    state.add_exposure(click(T0))
+    state.add_exposure(view(T0 + 1, kind="audio"))
+    state.advance(15 * DAY, at=T0 + 5)
+    copy = from_file_data(load_studio_data(state.to_json()))
+    assert copy.to_json() == state.to_json()
+    assert copy.exposures[1].id == "x2"
