@@ -44,6 +44,7 @@ from harness.errors import HarnessError
 from harness.lab import DEFAULT_CLICK_ID_PARAM, SCRIPT_MODES, Harness
 from harness.mock_view import MockView
 from mock_endpoint.server import MockEndpoint
+from mock_endpoint.studio.state import StudioState, studio_state
 
 MARKER = "spdt"
 MARKER_KEYS = frozenset({"click_id_param", "script", "hosts", "capture", "sites"})
@@ -314,3 +315,14 @@ def _finish(ctx: PixelContext, folder: Path, *, failed: bool, tracing: str) -> N
         pass
     finally:
         ctx.close()
+
+
+@pytest.fixture
+def spdt_studio(spdt_mock: MockEndpoint) -> Iterator[StudioState]:
+    """The shared mock's studio simulation: campaigns, exposures, the simulated clock and
+    ``attribution(records)`` (docs/studio.md). Forgotten (clock included) after the test."""
+    state = studio_state(spdt_mock.store)
+    try:
+        yield state
+    finally:
+        state.reset()

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from aiohttp import web
 
 from mock_endpoint.endpoints import capi, control, image, ingest, script, stats
+from mock_endpoint.endpoints import studio as studio_routes
 from mock_endpoint.endpoints.common import (
     CONFIG_KEY,
     HEALTH_KEY,
@@ -274,6 +275,7 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("GET", f"{PREFIX}/rules", control.rules, "rules", "the validation rule table"),
     Route("GET", f"{PREFIX}/openapi.json", control.openapi_document, "openapi", "this document"),
+    *studio_routes.ROUTES,
 )
 
 

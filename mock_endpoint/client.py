@@ -138,3 +138,25 @@ class MockClient:
 
     def post(self, url: str, **kwargs: Any) -> Answer:
         return self.request("POST", url, **kwargs)
+
+    # -- studio (mock_endpoint.studio): campaigns, exposures, clock, status, attribution --------
+    studio_base = "https://pixels.spotify.com/__spdt/studio"
+
+    def studio(self, method: str, path: str, **kwargs: Any) -> Answer:
+        """``client.studio("POST", "campaigns", json={...})``: a studio control route."""
+        return self.request(method, f"{self.studio_base}/{path.lstrip('/')}", **kwargs)
+
+    def studio_campaign(self, **campaign: Any) -> Answer:
+        return self.studio("POST", "campaigns", json=campaign)
+
+    def studio_exposure(self, **exposure: Any) -> Answer:
+        return self.studio("POST", "exposures", json=exposure)
+
+    def studio_advance(self, by: str) -> Answer:
+        return self.studio("POST", "clock", params={"by": by})
+
+    def studio_status(self, session: str | None = None) -> Answer:
+        return self.studio("GET", "status", params={"session": session} if session else {})
+
+    def studio_attribution(self, session: str | None = None) -> Answer:
+        return self.studio("GET", "attribution", params={"session": session} if session else {})

@@ -218,7 +218,8 @@ def test_bad_journey_file_is_a_usage_error(cli_env: dict[str, str], tmp_path: Pa
     assert done.returncode == 2
     assert done.stderr.strip() == (
         f"UsageError: journey {bad}: journey step 2: unknown step 'jump'; steps are "
-        "land, goto, click, fill, wait, consent, expect_event, expect_no_pixel_traffic"
+        "land, goto, click, fill, wait, consent, expect_event, expect_no_pixel_traffic, expose, "
+        "advance, expect_attribution"
     )
     broken = tmp_path / "broken.yaml"
     broken.write_text("- land: [unclosed\n", "utf-8")

@@ -10,10 +10,22 @@ from harness.audit.model import TimelineEntry
 from harness.capture.timeline import Timeline
 from harness.rules import RuleConfig
 from harness.rules.facts import Facts, redact
+from mock_endpoint.studio.status import ACTIVE, pixel_status
 
 MAX_PER_STAGE = 60
 MAX_TEXT = 400
-STAGES = ("script", "call", "beacon", "storage", "csp", "error", "dialog", "popup", "download")
+STAGES = (
+    "script",
+    "call",
+    "beacon",
+    "storage",
+    "csp",
+    "error",
+    "dialog",
+    "popup",
+    "download",
+    "status",
+)
 BEACON_KINDS = ("ingest", "image", "noscript", "conversion", "capi")
 
 
@@ -122,6 +134,7 @@ def summarise(
         ),
     )
     entries += _bounded("storage", _storage(timeline, facts))
+    entries += _bounded("status", _status(timeline, facts))
     entries += _bounded(
         "csp",
         (
@@ -184,3 +197,15 @@ def _storage(timeline: Timeline, facts: Facts) -> Iterable[TimelineEntry]:
                     _cut(f"{area} {key}={shown(value)}"),
                     detail=_cut(f"on {page}"),
                 )
+
+
+def _status(timeline: Timeline, facts: Facts) -> Iterable[TimelineEntry]:
+    """Each pixel key's status as Ad Studio would show it (mock_endpoint.studio.status)."""
+    for k in pixel_status(timeline.records):
+        counts = ", ".join(f"{name} {n}" for name, n in k.events.items())
+        yield TimelineEntry(
+            "status",
+            _cut(f"pixel key {facts.text(k.key)}: {k.status}"),
+            detail=_cut(facts.text(f"{k.reason}; events: {counts or 'none'}")),
+            flag="" if k.status == ACTIVE else "failed",
+        )

@@ -16,8 +16,8 @@ from harness.errors import HarnessError
 
 Command = Callable[[argparse.ArgumentParser], Callable[[argparse.Namespace], int]]
 
-# name -> (help, module). A subcommand's module (and what it imports: Playwright, aiohttp) is
-# loaded only when that subcommand runs, so ``spdt-harness --help`` stays fast.
+# name -> (help, "module[:configure function]"). A subcommand's module (and what it imports:
+# Playwright, aiohttp) is loaded only when that subcommand runs, so ``--help`` stays fast.
 COMMANDS: dict[str, tuple[str, str]] = {
     "mock": ("run the mock Spotify pixel hosts", "harness.cli.mock_cmd"),
     "sites": ("serve or list the fixture-site catalogue", "harness.cli.sites_cmd"),
@@ -31,6 +31,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "audit": ("audit URLs (or journeys) in Chromium and report findings", "harness.cli.audit_cmd"),
     "report": ("merge or render saved audit reports", "harness.cli.report_cmd"),
+    "status": (
+        "pixel status per key, as Ad Studio shows it",
+        "harness.cli.studio_cmd:configure_status",
+    ),
+    "attribute": (
+        "attribute recorded conversions to campaign exposures",
+        "harness.cli.studio_cmd:configure_attribute",
+    ),
+    "audience": (
+        "retargeting rules, upload checks, email hashing",
+        "harness.cli.studio_cmd:configure_audience",
+    ),
 }
 
 
@@ -56,7 +68,10 @@ def build_parser(
     for name, (help_text, module) in COMMANDS.items():
         subparser = sub.add_parser(name, help=help_text, description=help_text)
         if name == chosen:
-            configure: Command = importlib.import_module(module).configure
+            module_name, _, function = module.partition(":")
+            configure: Command = getattr(
+                importlib.import_module(module_name), function or "configure"
+            )
             handlers[name] = configure(subparser)
     return parser, handlers
 

@@ -12,16 +12,21 @@ A journey is a list of one-key mappings::
     - expect_event: {name: purchase, value: 79.99, currency: USD, timeout: 5}
     - expect_event: {name: view, count: 1, within: 2}   # exactly one, checked after 2 s
     - expect_no_pixel_traffic: {during: 2}  # nothing reaches Spotify's pixel hosts for 2 s
+    - expose: click                          # or impression, audio, {kind, placement, campaign}
+    - advance: 15d                           # move the simulated clock (docs/studio.md)
+    - expect_attribution: {event: purchase, as: click}   # or {as: none, reason: window}
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from harness.errors import UsageError
-from harness.flows.consent import ConsentControls, parse_controls
+from harness.flows import studio_steps
+from harness.flows.consent import parse_controls
+from harness.flows.step import Step
 
 VERBS = (
     "land",
@@ -32,34 +37,10 @@ VERBS = (
     "consent",
     "expect_event",
     "expect_no_pixel_traffic",
+    "expose",
+    "advance",
+    "expect_attribution",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    verb: str
-    target: str | None = None  # URL or selector
-    value: str | None = None  # fill value, click id
-    param: str | None = None  # click id parameter for land
-    name: str | None = None  # event name for expect_event
-    fields: dict[str, Any] = field(default_factory=dict)  # expected event fields
-    timeout: float | None = None
-    ms: int | None = None
-    count: int | None = None  # expect_event: exactly this many
-    within: float | None = None  # expect_event with count: the window; expect_no_pixel_traffic
-    consent: ConsentControls | None = None  # the consent step's selectors and tool
-
-    def describe(self) -> str:
-        if self.verb == "expect_event":
-            extra = " ".join(f"{k}={v!r}" for k, v in self.fields.items())
-            if self.count is not None:
-                extra = f"{extra} count={self.count}".strip()
-            return f"expect_event {self.name} {extra}".strip()
-        if self.verb == "expect_no_pixel_traffic":
-            return f"expect_no_pixel_traffic {self.within or 1.0:g} s"
-        if self.verb == "wait" and self.ms is not None:
-            return f"wait {self.ms} ms"
-        return f"{self.verb} {self.target or ''}".strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +138,9 @@ _PARSERS: dict[str, Callable[[str, Any, str], Step]] = {
     "wait": _wait,
     "expect_event": _expect_event,
     "expect_no_pixel_traffic": _no_traffic,
+    "expose": studio_steps.parse_expose,
+    "advance": studio_steps.parse_advance,
+    "expect_attribution": studio_steps.parse_expect_attribution,
 }
 
 

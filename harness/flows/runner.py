@@ -10,7 +10,9 @@ from playwright.sync_api import Error as PlaywrightError
 from harness.context import Landing, PixelContext
 from harness.errors import AssertionFailed, HarnessError, UsageError
 from harness.flows.consent import CHOICES, ConsentControls, is_alias_key, perform, stored_names
-from harness.flows.journey import Journey, Step
+from harness.flows.journey import Journey
+from harness.flows.step import Step
+from harness.flows.studio_steps import STUDIO_VERBS, StudioSteps
 
 DEFAULT_STEP_TIMEOUT = 10.0
 DEFAULT_EVENT_TIMEOUT = 5.0
@@ -177,6 +179,7 @@ def run_journey(
     consent_at: int | None = None
     previous: int | None = None
     chooser = _ConsentRun(ctx, consent) if consent is not None else None
+    studio = StudioSteps(ctx)
     for step in journey.steps:
         before = ctx.last_record_id()
         if step.verb == "consent":
@@ -184,8 +187,10 @@ def run_journey(
         try:
             if step.verb == "consent" and chooser is not None:
                 chooser.run(step, before)
+            elif step.verb in STUDIO_VERBS:
+                studio.perform(step)
             else:
-                _perform(ctx, step, click_id, click_id_param, previous)
+                _perform(ctx, step, studio.click_id or click_id, click_id_param, previous)
             ctx.snapshot()
             results.append(StepResult(step, True))
         except AssertionFailed as exc:

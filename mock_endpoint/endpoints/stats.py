@@ -1,6 +1,10 @@
 """ads-api.spotify.com: ``GET /v1/campaigns/{id}/stats?start_date&end_date`` (the guide).
 
-The mock has no campaigns: any campaign id answers with the conversions the mock recorded in the
+Once campaigns are declared (mock_endpoint.studio: control API, studio file, journey steps),
+the stats come from the simulation: impressions, clicks, reach, frequency and attributed
+conversions; an undeclared id is 404. ``?format=csv`` answers the dashboard's CSV export.
+
+Without declared campaigns, any campaign id answers with the conversions the mock recorded in the
 date range (UTC days, inclusive), counted by event, deduplicated by event_id within an event
 name, with revenue per currency. A request tagged with a session counts that session's hits
 only; an untagged one (session ``default``) counts every session's. Bearer token required like
@@ -21,6 +25,9 @@ from mock_endpoint.endpoints.common import config_of, json_error, record, store_
 from mock_endpoint.records import Record
 from mock_endpoint.routes import path_param
 from mock_endpoint.session import tagged_session
+from mock_endpoint.studio.state import studio_state
+from mock_endpoint.studio.stats import campaign_stats as studio_stats
+from mock_endpoint.studio.stats import stats_csv
 from mock_endpoint.validation.registry import finding
 from mock_endpoint.validation.values import is_amount
 
@@ -97,6 +104,9 @@ async def campaign_stats(request: web.Request) -> web.Response:
             raise ValueError(f"end_date {end} is before start_date {start}")
         if (end - start).days >= MAX_RANGE_DAYS:
             raise ValueError(f"the range exceeds {MAX_RANGE_DAYS} days")
+        fmt = request.query.get("format", "json")
+        if fmt not in ("json", "csv"):
+            raise ValueError(f"format {fmt[:20]!r} is not json or csv")
     except ValueError as exc:
         record(
             request, kind="stats", status=400, findings=(finding("STATS_BAD_REQUEST", str(exc)),)
@@ -106,13 +116,25 @@ async def campaign_stats(request: web.Request) -> web.Response:
     records = store_of(request).records(
         None if session is None else (lambda r: r.session == session)
     )
-    body = {
-        "campaign_id": campaign,
-        "start_date": start.isoformat(),
-        "end_date": end.isoformat(),
-        "timezone": "UTC",
-        **conversion_stats(records, start, end),
-        "source": "spdt-harness mock (recorded hits, not Spotify data)",
-    }
+    state = studio_state(store_of(request))
+    if state.campaigns:  # a simulation is declared: answer from it (mock_endpoint.studio)
+        declared = state.campaign(campaign)
+        if declared is None:
+            message = f"no campaign {campaign!r} (declared: {len(state.campaigns)})"
+            found = (finding("STATS_UNKNOWN_CAMPAIGN", message),)
+            record(request, kind="stats", status=404, findings=found)
+            return json_error(404, "NOT_FOUND", message)
+        body = studio_stats(declared, state.exposures, state.attribution(records), start, end)
+    else:
+        body = {
+            "campaign_id": campaign,
+            "start_date": start.isoformat(),
+            "end_date": end.isoformat(),
+            "timezone": "UTC",
+            **conversion_stats(records, start, end),
+            "source": "spdt-harness mock (recorded hits, not Spotify data)",
+        }
     record(request, kind="stats", status=200)
+    if fmt == "csv":
+        return web.Response(text=stats_csv(body), content_type="text/csv", charset="utf-8")
     return web.json_response(body)

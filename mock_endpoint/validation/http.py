@@ -23,3 +23,9 @@ declare(
     "stats",
     "a bad campaign id, a missing or malformed start_date/end_date, or a reversed range (400)",
 )
+declare(
+    "STATS_UNKNOWN_CAMPAIGN",
+    "error",
+    "stats",
+    "stats for a campaign id the simulation does not know, once campaigns are declared (404)",
+)
