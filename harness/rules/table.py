@@ -132,8 +132,10 @@ TABLE: tuple[RuleSpec, ...] = (
     RuleSpec(
         "MISSING_ORDER_ID",
         "warning",
-        "purchase without order_id or event_id (no deduplication possible)",
-        "Send order_id (and the event_id your server-side events use) with purchase.",
+        "purchase without order_id or event_id (event_id deduplicates with server-side events)",
+        "Send event_id with purchase, the same event_id your server-side (Conversions API) "
+        "event carries: Spotify deduplicates pixel and server events by event_id only; order_id "
+        "is not a dedup key.",
         "live pixel",
     ),
     RuleSpec(
@@ -233,5 +235,30 @@ TABLE: tuple[RuleSpec, ...] = (
         "Move the base code into <head> so it runs before any event and on every page.",
         "Spotify's advice",
         optional=True,
+    ),
+    RuleSpec(
+        "PERSONAL_DATA_IN_EVENT",
+        "warning",
+        "raw personal data (an email address, a phone number) in an event other than alias",
+        "Send identifiers only with spdt('alias', {email, phone_number}) (the pixel hashes them "
+        "itself); remove them from other events' parameters and from page URLs.",
+        "live pixel",
+    ),
+    RuleSpec(
+        "EVENT_ID_REUSED",
+        "warning",
+        "one event_id on different events or page views (e.g. location.pathname)",
+        "Give every event its own event_id (an order number, a UUID per event) and reuse it only "
+        "for the server-side copy of that same event: Spotify drops later events with a seen "
+        "event_id as duplicates.",
+        "live pixel",
+    ),
+    RuleSpec(
+        "CONVERSION_COUNTED_TWICE",
+        "warning",
+        "one conversion sent through both the JavaScript pixel and the image pixel",
+        "Send each conversion through one channel: the JavaScript pixel, or the image pixel "
+        "(browser or server-side), not both; Spotify counts each arrival.",
+        "live pixel",
     ),
 )
