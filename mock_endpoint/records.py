@@ -84,6 +84,9 @@ class Record:
     user_agent: str | None = None
     events: tuple[PixelEvent, ...] = ()
     findings: tuple[Finding, ...] = ()
+    # Request headers that matter for attribution, on image pixel hits only: X-Forwarded-For,
+    # User-Agent, Referer (never Authorization or cookies).
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -112,4 +115,5 @@ class Record:
             user_agent=data.get("user_agent"),
             events=tuple(PixelEvent.from_json(e) for e in data.get("events") or ()),
             findings=tuple(Finding.from_json(f) for f in data.get("findings") or ()),
+            headers={str(k): str(v) for k, v in (data.get("headers") or {}).items()},
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -232,8 +233,9 @@ def test_ingest_with_several_events_names_each_in_its_findings(
 def test_image_pixel_reads_numbers_from_the_query(
     mock: MockEndpoint, client: MockClient, session: str
 ) -> None:
+    browser = {"X-Spdt-Session": session, "Sec-Fetch-Dest": "image", "Sec-Fetch-Mode": "no-cors"}
     url = f"https://img.byspotify.com/?key={KEY}&a=purchase&value=79.99&currency=USD&order_id=o1"
-    answer = client.get(url, headers={"X-Spdt-Session": session})
+    answer = client.get(url, headers=browser)
     assert (answer.status, answer.headers["Content-Type"]) == (200, "image/gif")
     hit = last(mock, session)
     assert hit.kind == "image"
@@ -241,13 +243,52 @@ def test_image_pixel_reads_numbers_from_the_query(
     assert hit.findings == ()
     client.get(
         f"https://img.byspotify.com/?key={KEY}&a=purchase&value=79,99&currency=usd",
-        headers={"X-Spdt-Session": session},
+        headers=browser,
     )
     codes = [f.code for f in last(mock, session).findings]
     assert codes == ["INVALID_CURRENCY", "INVALID_VALUE", "MISSING_ORDER_ID"]
-    client.get(f"https://img.byspotify.com/?key={KEY}&a=bogus", headers={"X-Spdt-Session": session})
+    client.get(f"https://img.byspotify.com/?key={KEY}&a=bogus", headers=browser)
     assert [f.code for f in last(mock, session).findings] == ["UNKNOWN_EVENT"]
-    client.get(f"https://img.byspotify.com/?key={KEY}&a=init", headers={"X-Spdt-Session": session})
+    client.get(f"https://img.byspotify.com/?key={KEY}&a=init", headers=browser)
+    assert last(mock, session).findings == ()
+
+
+def test_image_pixel_records_the_headers_that_matter(
+    mock: MockEndpoint, client: MockClient, session: str
+) -> None:
+    # a server-side GTM call forwarding the visitor, with headers that must not be kept
+    forwarded = {
+        "X-Spdt-Session": session,
+        "X-Forwarded-For": "198.51.100.23",
+        "User-Agent": "Mozilla/5.0 (Macintosh) Safari/605.1.15",
+        "Referer": "https://shop.test/thanks",
+        "Authorization": "Bearer server-secret",
+        "X-Api-Key": "k-123",
+    }
+    url = f"https://img.byspotify.com/?key={KEY}&a=purchase&value=133.55&currency=USD&order_id=o1"
+    assert client.get(url, headers=forwarded).status == 200
+    hit = last(mock, session)
+    assert hit.headers == {
+        "X-Forwarded-For": "198.51.100.23",
+        "User-Agent": "Mozilla/5.0 (Macintosh) Safari/605.1.15",
+        "Referer": "https://shop.test/thanks",
+    }
+    assert hit.findings == ()
+    assert "server-secret" not in json.dumps(client.get(f"{CONTROL}/records").json())
+
+
+def test_server_side_image_pixel_without_client_ip_is_a_warning(
+    mock: MockEndpoint, client: MockClient, session: str
+) -> None:
+    url = f"https://img.byspotify.com/?key={KEY}&a=lead&type=demo"
+    client.get(url, headers={"X-Spdt-Session": session, "User-Agent": "python-requests/2.32"})
+    (found,) = last(mock, session).findings
+    assert (found.code, found.severity) == ("IMAGE_NO_CLIENT_IP", "warning")
+    assert "without X-Forwarded-For" in found.message
+    # a browser (Sec-Fetch-* headers, cookies) needs no forwarded IP
+    client.get(url, headers={"X-Spdt-Session": session, "Sec-Fetch-Site": "cross-site"})
+    assert last(mock, session).findings == ()
+    client.get(url, headers={"X-Spdt-Session": session, "Cookie": "a=b"})
     assert last(mock, session).findings == ()
 
 
@@ -658,7 +699,10 @@ def test_records_filters_and_paging(mock: MockEndpoint, client: MockClient, sess
     tagged = {"X-Spdt-Session": session}
     client.post(INGEST, json=batch(ev("view")), headers=tagged)
     client.post(INGEST, json=batch(ev("purchase", value="1")), headers=tagged)
-    client.get(f"https://img.byspotify.com/?key={KEY}&a=lead", headers=tagged)
+    client.get(
+        f"https://img.byspotify.com/?key={KEY}&a=lead",
+        headers={**tagged, "Sec-Fetch-Dest": "image"},  # from a browser: no IMAGE_NO_CLIENT_IP
+    )
 
     def ids(query: str) -> list[int]:
         answer = client.get(f"{CONTROL}/records?session={session}&{query}")

@@ -76,6 +76,7 @@ def record(
     findings: tuple[Finding, ...] = (),
     page: str | None = None,
     query: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Record:
     """Store one hit for ``request``; returns the stored record."""
     session = tagged_session(request.headers)
@@ -95,6 +96,7 @@ def record(
             user_agent=request.headers.get("User-Agent"),
             events=events,
             findings=findings,
+            headers=dict(headers or {}),
         ),
         tagged=session is not None,
     )

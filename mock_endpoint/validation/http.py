@@ -23,3 +23,11 @@ declare(
     "stats",
     "a bad campaign id, a missing or malformed start_date/end_date, or a reversed range (400)",
 )
+declare(
+    "IMAGE_NO_CLIENT_IP",
+    "warning",
+    "pixel",
+    "a server-side image pixel call (no Cookie, no Sec-Fetch-* headers: not a browser) without "
+    "X-Forwarded-For: Spotify attributes by the visitor's IP and user agent, and the server's "
+    "own IP attributes nothing",
+)
