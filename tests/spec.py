@@ -31,3 +31,11 @@ ISSUE_5_CODES: tuple[str, ...] = (
     "NOSCRIPT_KEY_MISMATCH",
     "PIXEL_BEFORE_CONSENT",
 )
+
+# Codes added so that audits of real sites follow the public evidence (docs/evidence.md): each is
+# triggered and guarded by the catalogue too.
+REAL_SITE_CODES: tuple[str, ...] = (
+    "PERSONAL_DATA_IN_EVENT",
+    "EVENT_ID_REUSED",
+    "CONVERSION_COUNTED_TWICE",
+)

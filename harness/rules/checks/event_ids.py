@@ -93,16 +93,18 @@ def conversion_counted_twice(facts: Facts) -> Iterator[Hit]:
             ids = _ids(event.params, event.event_id)
             page = norm(event.url or record.page)
             same = [
-                shown
+                (shown, where)
                 for name, where, their_ids, shown in pixel
                 if name == event.name
                 and ((ids & their_ids) if ids and their_ids else where == page and page != "")
             ]
             if not same:
                 continue
+            # a cross-origin image request's Referer is often only the origin: the page is the
+            # JavaScript pixel's
             yield Hit(
                 f"{event.name} arrives twice, through the JavaScript pixel and through the image "
                 f"pixel ({record.host}): Spotify counts it twice.",
-                page=facts.url(page) or None,
-                evidence=(*dict.fromkeys(same[:2]), facts.record(record)),
+                page=facts.url(same[0][1] or page) or None,
+                evidence=(*dict.fromkeys(shown for shown, _ in same[:2]), facts.record(record)),
             )
