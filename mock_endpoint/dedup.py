@@ -1,7 +1,7 @@
 """Deduplication report: pixel events and server-side events of a session, matched by
 ``event_id``, listing matches, orphans and double counts.
 
-Spotify deduplicates by ``event_id`` only (docs/evidence.md, "Deduplication"): ``order_id`` is
+Spotify deduplicates by ``event_id`` only (docs/evidence.md §3): ``order_id`` is
 not a dedup key. Events are grouped by their normalised name (CAPI ``CHECK_OUT`` = pixel
 ``checkout``; near misses such as Stape's ``Add_Cart`` = ``addtocart``) and their event_id. A
 group with both sides is matched; one with a single side is an orphan (pixel_only /

@@ -1,7 +1,7 @@
 """Facts every rule reads, computed once per timeline: pages, documents, events, policies.
 
 Also the redaction and formatting helpers that keep evidence short and free of raw identifiers
-(docs/evidence.md, "Privacy"): click ids, device ids, emails and phone numbers are shown as
+(docs/evidence.md §9): click ids, device ids, emails and phone numbers are shown as
 their first 4 characters and an ellipsis.
 """
 

@@ -1,5 +1,5 @@
 """img.byspotify.com: Spotify's documented image pixel, ``GET /?key=KEY&a=ACTION``
-(docs/evidence.md, "Image pixel").
+(docs/evidence.md §5).
 
 ``a`` is init, product, addtocart, checkout, purchase or lead; purchase adds value, currency,
 order_id and discount_code. Query strings are strings: ``value=79.99`` is read as the number

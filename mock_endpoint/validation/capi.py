@@ -1,6 +1,6 @@
 """Rules for Spotify's Conversions API (``POST capi.spotify.com/capi-direct/events/``).
 
-What is live and what is assumed: docs/evidence.md, "Conversions API".
+What is live and what is assumed: docs/evidence.md §7.
 
 Envelope: ``{"conversion_events": {"capi_connection_id": UUID, "events": [EVENT, ...]}}``.
 """
@@ -45,7 +45,7 @@ CAPI_EVENT_NAMES: tuple[str, ...] = (
 # name: Stape's server-side tag (stape-io/spotify-tag template.js) sends Page_View, View_Product,
 # Add_Cart, Start_Checkout; every canonical name in another casing or without underscores
 # (Purchase, Sign_Up, checkout) is one too. Accepted with a warning (an assumption:
-# docs/evidence.md, "Conversions API").
+# docs/evidence.md §7).
 _SQUASHED = {
     **{n.replace("_", ""): n for n in CAPI_EVENT_NAMES},
     "PAGEVIEW": "VIEW",

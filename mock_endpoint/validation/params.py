@@ -1,5 +1,5 @@
 """The pixel's documented parameters and their types: the one table the mock's validation and the
-auditor's rules read (docs/evidence.md, "Events and parameters").
+auditor's rules read (docs/evidence.md §3).
 
 Spotify's parameter reference lists the accepted data as ``Fields.float()``, ``Fields.int()``,
 ``Fields.boolean()``, ``Fields.string()`` and ``Fields.list()``, and writes its own examples with

@@ -1,6 +1,6 @@
 """Rules for one browser-side pixel event (ingest batch, image pixel, guide noscript image).
 
-docs/evidence.md, "Base code" and "Events and parameters": the live event names, the pixel key
+docs/evidence.md §1 and §3: the live event names, the pixel key
 format and the documented parameters (their types: :mod:`mock_endpoint.validation.params`).
 """
 

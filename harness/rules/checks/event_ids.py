@@ -1,6 +1,6 @@
 """Rules about deduplication: event_id reuse, and one conversion sent through two channels.
 
-Spotify deduplicates by ``event_id`` only (docs/evidence.md, "Deduplication"): the pixel event
+Spotify deduplicates by ``event_id`` only (docs/evidence.md §3): the pixel event
 and the server event of one conversion carry the same event_id, and an event_id seen before
 makes a later event a duplicate.
 """
