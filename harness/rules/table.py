@@ -73,7 +73,8 @@ TABLE: tuple[RuleSpec, ...] = (
     RuleSpec(
         "UNFILLED_PLACEHOLDER",
         "error",
-        "a parameter holds a template placeholder ({{…}}, ${…}, 'undefined', …) or an empty string",
+        "a documented parameter holds a template placeholder ({{…}}, ${…}, Spotify's INSERT_* and "
+        "snippet tokens such as VARIANT_NAME, 'undefined', …) or an empty string",
         "Fill the template variable (or leave the parameter out) before the event is sent.",
         "live pixel",
     ),
@@ -117,14 +118,15 @@ TABLE: tuple[RuleSpec, ...] = (
     RuleSpec(
         "INVALID_VALUE",
         "error",
-        'value not a finite number >= 0 (e.g. "79,99")',
+        "value not a number >= 0 (e.g. '79,99'; a clean numeric string such as '133.55' is valid)",
         "Send value as a JSON number with a dot decimal separator (79.99, not '79,99').",
         "live pixel",
     ),
     RuleSpec(
         "INVALID_PARAMETER",
         "warning",
-        "a documented parameter of the wrong type (quantity, is_new_customer, line_items …)",
+        "a documented parameter of the wrong type (quantity, is_new_customer, line_items …; '3' "
+        "and 'true' are valid)",
         "Send documented parameters with their documented types (quantity an integer, "
         "is_new_customer a boolean, line_items a list of objects).",
         "live pixel",
