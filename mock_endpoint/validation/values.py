@@ -90,6 +90,20 @@ def is_placeholder(value: Any, name: str | None = None) -> bool:
     return is_template_token(value, name)
 
 
+def _has_email(text: str) -> bool:
+    """An email address around one of the first ``@`` signs: linear in the length of ``text``
+    (a page may send megabytes; a regex search over all of it can backtrack quadratically)."""
+    start = 0
+    for _ in range(20):
+        at = text.find("@", start)
+        if at < 0:
+            return False
+        if EMAIL_IN_TEXT_RE.search(text[max(0, at - 128) : at + 256]):
+            return True
+        start = at + 1
+    return False
+
+
 def personal_data(name: str, value: Any) -> str | None:
     """``'an email address'`` or ``'a phone number'`` when ``value`` (under the field ``name``)
     is raw personal data, else None. A phone number is an international number (``+44 …``) or
@@ -97,8 +111,10 @@ def personal_data(name: str, value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     text = unquote(value) if "%40" in value.lower() else value
-    if EMAIL_IN_TEXT_RE.search(text):
+    if _has_email(text):
         return "an email address"
+    if len(text) > 40:
+        return None  # longer than any phone number, however written
     digits = sum(c.isdigit() for c in text)
     if not PHONE_CHARS_RE.match(text.strip()) or not 7 <= digits <= 15:
         return None
