@@ -1,22 +1,25 @@
 """Deduplication report: pixel events and server-side events of a session, matched by
-``event_id`` (and ``order_id``), listing matches, orphans and double counts.
+``event_id``, listing matches, orphans and double counts.
 
-Events are grouped by their normalised name (CAPI ``CHECK_OUT`` = pixel ``checkout``) and
-linked when they share an event_id or an order_id (transitively). A group with both sides is
-matched; one with a single side is an orphan (pixel_only / server_only); more than one event on
-a side is a double count (Spotify would count a conversion twice unless it dedups). Events with
-neither id cannot be deduplicated and are only counted (``unkeyed``). ``conf``, ``alias`` and
-page views are left out: they are not conversions.
+Spotify deduplicates by ``event_id`` only (docs/evidence.md §3): ``order_id`` is
+not a dedup key. Events are grouped by their normalised name (CAPI ``CHECK_OUT`` = pixel
+``checkout``; near misses such as Stape's ``Add_Cart`` = ``addtocart``) and their event_id. A
+group with both sides is matched; one with a single side is an orphan (pixel_only /
+server_only); more than one event on a side is a double count. The order_ids a group's events
+carry are listed for reference. Events without an event_id cannot be deduplicated and are only
+counted (``unkeyed``), whatever order_id they carry. ``conf``, ``alias`` and page views are left
+out: they are not conversions.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from mock_endpoint.records import PixelEvent, Record
+from mock_endpoint.validation.capi import canonical_capi_name
 
 PIXEL_KINDS = frozenset({"ingest", "image", "noscript"})
 SERVER_KINDS = frozenset({"capi", "conversion"})
@@ -34,7 +37,10 @@ CAPI_TO_PIXEL = {
 
 
 def normalise_event_name(name: str) -> str:
-    return CAPI_TO_PIXEL.get(name, name.lower())
+    canonical = canonical_capi_name(name)
+    if canonical == "ALIAS":
+        return "alias"
+    return CAPI_TO_PIXEL.get(canonical or name, name.lower())
 
 
 def _id(value: Any) -> str | None:
@@ -142,7 +148,7 @@ def _collect(
                 continue
             totals[side] += 1
             eid, oid = _keys(e)
-            if eid is None and oid is None:
+            if eid is None:
                 unkeyed[side] += 1
             else:
                 items.append((side, name, r.id, eid, oid))
@@ -150,28 +156,10 @@ def _collect(
 
 
 def _clusters(items: list[_Item]) -> list[list[_Item]]:
-    """Union-find: items of one event name sharing an event_id or an order_id, transitively."""
-    parent = list(range(len(items)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first: dict[tuple[str, str, str], int] = {}
-    for i, (_side, name, _rid, eid, oid) in enumerate(items):
-        for kind, value in (("event_id", eid), ("order_id", oid)):
-            if value is None:
-                continue
-            slot = (name, kind, value)
-            if slot in first:
-                parent[find(i)] = find(first[slot])
-            else:
-                first[slot] = i
-    clusters: dict[int, list[_Item]] = defaultdict(list)
-    for i, item in enumerate(items):
-        clusters[find(i)].append(item)
+    """Items of one event name sharing an event_id, in order of first appearance."""
+    clusters: dict[tuple[str, str | None], list[_Item]] = {}
+    for item in items:
+        clusters.setdefault((item[1], item[3]), []).append(item)
     return list(clusters.values())
 
 

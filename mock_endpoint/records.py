@@ -87,6 +87,9 @@ class Record:
     # How the answer went when a fault held it: "" (as usual), "delayed" (recorded on arrival,
     # answered after the delay) or "abandoned" (the client went away before the answer).
     answer: str = ""
+    # Request headers that matter for attribution, on image pixel hits only: X-Forwarded-For,
+    # User-Agent, Referer (never Authorization or cookies).
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -116,4 +119,5 @@ class Record:
             events=tuple(PixelEvent.from_json(e) for e in data.get("events") or ()),
             findings=tuple(Finding.from_json(f) for f in data.get("findings") or ()),
             answer=str(data.get("answer") or ""),
+            headers={str(k): str(v) for k, v in (data.get("headers") or {}).items()},
         )

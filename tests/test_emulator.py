@@ -360,7 +360,7 @@ def test_spa_route_change_sends_exactly_one_view(ctx: PixelContext) -> None:
         (f"{BASE}/spa", "queue"),
         (f"{BASE}/spa/two", "history"),
     ]
-    # a site that also calls spdt('view') on route change sends two views (facts §2)
+    # a site that also calls spdt('view') on route change sends two views (docs/evidence.md §2)
     ctx.page.evaluate(
         "() => { history.pushState({}, '', '/emu/spa/three?tab=1'); spdt('view');"
         " spdt('custom_event_4'); }"

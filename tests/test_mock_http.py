@@ -233,8 +233,9 @@ def test_ingest_with_several_events_names_each_in_its_findings(
 def test_image_pixel_reads_numbers_from_the_query(
     mock: MockEndpoint, client: MockClient, session: str
 ) -> None:
+    browser = {"X-Spdt-Session": session, "Sec-Fetch-Dest": "image", "Sec-Fetch-Mode": "no-cors"}
     url = f"https://img.byspotify.com/?key={KEY}&a=purchase&value=79.99&currency=USD&order_id=o1"
-    answer = client.get(url, headers={"X-Spdt-Session": session})
+    answer = client.get(url, headers=browser)
     assert (answer.status, answer.headers["Content-Type"]) == (200, "image/gif")
     hit = last(mock, session)
     assert hit.kind == "image"
@@ -242,13 +243,52 @@ def test_image_pixel_reads_numbers_from_the_query(
     assert hit.findings == ()
     client.get(
         f"https://img.byspotify.com/?key={KEY}&a=purchase&value=79,99&currency=usd",
-        headers={"X-Spdt-Session": session},
+        headers=browser,
     )
     codes = [f.code for f in last(mock, session).findings]
     assert codes == ["INVALID_CURRENCY", "INVALID_VALUE", "MISSING_ORDER_ID"]
-    client.get(f"https://img.byspotify.com/?key={KEY}&a=bogus", headers={"X-Spdt-Session": session})
+    client.get(f"https://img.byspotify.com/?key={KEY}&a=bogus", headers=browser)
     assert [f.code for f in last(mock, session).findings] == ["UNKNOWN_EVENT"]
-    client.get(f"https://img.byspotify.com/?key={KEY}&a=init", headers={"X-Spdt-Session": session})
+    client.get(f"https://img.byspotify.com/?key={KEY}&a=init", headers=browser)
+    assert last(mock, session).findings == ()
+
+
+def test_image_pixel_records_the_headers_that_matter(
+    mock: MockEndpoint, client: MockClient, session: str
+) -> None:
+    # a server-side GTM call forwarding the visitor, with headers that must not be kept
+    forwarded = {
+        "X-Spdt-Session": session,
+        "X-Forwarded-For": "198.51.100.23",
+        "User-Agent": "Mozilla/5.0 (Macintosh) Safari/605.1.15",
+        "Referer": "https://shop.test/thanks",
+        "Authorization": "Bearer server-secret",
+        "X-Api-Key": "k-123",
+    }
+    url = f"https://img.byspotify.com/?key={KEY}&a=purchase&value=133.55&currency=USD&order_id=o1"
+    assert client.get(url, headers=forwarded).status == 200
+    hit = last(mock, session)
+    assert hit.headers == {
+        "X-Forwarded-For": "198.51.100.23",
+        "User-Agent": "Mozilla/5.0 (Macintosh) Safari/605.1.15",
+        "Referer": "https://shop.test/thanks",
+    }
+    assert hit.findings == ()
+    assert "server-secret" not in json.dumps(client.get(f"{CONTROL}/records").json())
+
+
+def test_server_side_image_pixel_without_client_ip_is_a_warning(
+    mock: MockEndpoint, client: MockClient, session: str
+) -> None:
+    url = f"https://img.byspotify.com/?key={KEY}&a=lead&type=demo"
+    client.get(url, headers={"X-Spdt-Session": session, "User-Agent": "python-requests/2.32"})
+    (found,) = last(mock, session).findings
+    assert (found.code, found.severity) == ("IMAGE_NO_CLIENT_IP", "warning")
+    assert "without X-Forwarded-For" in found.message
+    # a browser (Sec-Fetch-* headers, cookies) needs no forwarded IP
+    client.get(url, headers={"X-Spdt-Session": session, "Sec-Fetch-Site": "cross-site"})
+    assert last(mock, session).findings == ()
+    client.get(url, headers={"X-Spdt-Session": session, "Cookie": "a=b"})
     assert last(mock, session).findings == ()
 
 
@@ -280,7 +320,7 @@ def test_capi_accepts_a_valid_envelope(
 def test_capi_rejects_an_invalid_event_in_spotify_shape(
     mock: MockEndpoint, client: MockClient, session: str
 ) -> None:
-    body = capi_body(capi_event(event_name="purchase", user_data={"hashed_emails": ["a@b.com"]}))
+    body = capi_body(capi_event(event_name="Order", user_data={"hashed_emails": ["a@b.com"]}))
     answer = client.post(CAPI, json=body, headers=auth(session=session))
     assert answer.status == 400
     data = answer.json()
@@ -289,6 +329,58 @@ def test_capi_rejects_an_invalid_event_in_spotify_shape(
     assert len(data["sp_trace_id"]) == 32
     assert {e["code"] for e in data["errors"]} == {"CAPI_INVALID_EVENT_NAME", "CAPI_UNHASHED_EMAIL"}
     assert not last(mock, session).valid
+
+
+def test_capi_accepts_stapes_event_names_with_a_warning(
+    mock: MockEndpoint, client: MockClient, session: str
+) -> None:
+    # the names stape-io/spotify-tag (template.js) sends
+    names = ["Page_View", "Add_Cart", "Start_Checkout", "Purchase", "Sign_Up", "Custom_Event_2"]
+    events = [capi_event(event_name=n, event_id=f"e{i}") for i, n in enumerate(names)]
+    answer = client.post(CAPI, json=capi_body(*events), headers=auth(session=session))
+    assert answer.status == 200
+    assert answer.json() == {"message": "SUCCESS"}
+    hit = last(mock, session)
+    assert [(f.code, f.severity) for f in hit.findings] == [
+        ("CAPI_EVENT_NAME_CASING", "warning")
+    ] * len(names)
+    assert "'Add_Cart' is not Spotify's documented name: send 'ADD_TO_CART'" in (
+        hit.findings[1].message
+    )
+
+
+@pytest.mark.parametrize(
+    ("event", "code"),
+    [
+        ({"event_details": {"value": 79.99, "currency": "USD"}}, "CAPI_VALUE_NOT_AMOUNT"),
+        ({"event_details": {"currency": "USD"}}, "CAPI_PURCHASE_WITHOUT_AMOUNT"),
+        (
+            {"user_data": {"hashed_emails": [hashlib.sha256(b"").hexdigest()]}},
+            "CAPI_EMPTY_HASH",
+        ),
+        ({"event_details": {"amount": "79,99", "currency": "USD"}}, "CAPI_INVALID_EVENT_DETAILS"),
+    ],
+)
+def test_capi_rejects_known_client_mistakes(
+    client: MockClient, session: str, event: dict[str, Any], code: str
+) -> None:
+    answer = client.post(CAPI, json=capi_body(capi_event(**event)), headers=auth(session=session))
+    assert answer.status == 400
+    assert answer.json()["code"] == code
+
+
+def test_capi_private_ip_is_a_warning_and_a_quoted_amount_is_accepted(
+    mock: MockEndpoint, client: MockClient, session: str
+) -> None:
+    event = capi_event(
+        user_data={"ip_address": "192.168.1.20"},
+        event_details={"amount": "133.55", "currency": "USD"},
+    )
+    answer = client.post(CAPI, json=capi_body(event), headers=auth(session=session))
+    assert answer.status == 200
+    assert [(f.code, f.severity) for f in last(mock, session).findings] == [
+        ("CAPI_PRIVATE_IP", "warning")
+    ]
 
 
 def test_any_token_is_accepted_when_none_is_configured() -> None:
@@ -604,7 +696,10 @@ def test_records_filters_and_paging(mock: MockEndpoint, client: MockClient, sess
     tagged = {"X-Spdt-Session": session}
     client.post(INGEST, json=batch(ev("view")), headers=tagged)
     client.post(INGEST, json=batch(ev("purchase", value="1")), headers=tagged)
-    client.get(f"https://img.byspotify.com/?key={KEY}&a=lead", headers=tagged)
+    client.get(
+        f"https://img.byspotify.com/?key={KEY}&a=lead",
+        headers={**tagged, "Sec-Fetch-Dest": "image"},  # from a browser: no IMAGE_NO_CLIENT_IP
+    )
 
     def ids(query: str) -> list[int]:
         answer = client.get(f"{CONTROL}/records?session={session}&{query}")
@@ -713,7 +808,8 @@ def test_dedup_report(mock: MockEndpoint, client: MockClient, session: str) -> N
         INGEST, json=batch(ev("purchase", value=1, currency="USD", event_id="e1")), headers=tagged
     )
     client.post(CAPI, json=capi_body(capi_event(event_id="e1")), headers=auth(session=session))
-    # double count: two pixel purchases with order_id o2, one server conversion by order_id
+    # order_id is not a dedup key: two pixel purchases and a guide conversion sharing order_id
+    # o2 but no event_id cannot be deduplicated (unkeyed), nor matched with each other
     for _ in range(2):
         client.post(
             INGEST,
@@ -725,21 +821,42 @@ def test_dedup_report(mock: MockEndpoint, client: MockClient, session: str) -> N
         json=guide_body(custom_data={"value": 2, "currency": "USD", "order_id": "o2"}),
         headers=auth(session=session),
     )
-    # orphans: pixel-only lead, server-only purchase
+    # double count: the same event_id twice on the pixel side, once on the server (Stape's name)
+    for _ in range(2):
+        client.post(
+            INGEST,
+            json=batch(ev("addtocart", value=3, currency="USD", event_id="a3", order_id="o3")),
+            headers=tagged,
+        )
+    client.post(
+        CAPI,
+        json=capi_body(capi_event(event_id="a3", event_name="Add_Cart")),
+        headers=auth(session=session),
+    )
+    # orphans: pixel-only lead, server-only purchase; same order_id, other event_id: no match
     client.post(INGEST, json=batch(ev("lead", event_id="l1")), headers=tagged)
     client.post(CAPI, json=capi_body(capi_event(event_id="s9")), headers=auth(session=session))
+    client.post(
+        INGEST,
+        json=batch(ev("purchase", value=4, currency="USD", event_id="p4", order_id="o4")),
+        headers=tagged,
+    )
+    client.post(
+        CAPI, json=capi_body(capi_event(event_id="p4-server")), headers=auth(session=session)
+    )
     # unkeyed
     client.post(INGEST, json=batch(ev("signup")), headers=tagged)
 
     report = mock.dedup_report(session)
     assert [(g.event, g.event_ids, g.order_ids) for g in report.matched] == [
         ("purchase", ("e1",), ()),
-        ("purchase", (), ("o2",)),
+        ("addtocart", ("a3",), ("o3",)),
     ]
-    assert [g.event_ids for g in report.pixel_only] == [("l1",)]
-    assert [g.event_ids for g in report.server_only] == [("s9",)]
-    assert [(len(g.pixel_record_ids), g.order_ids) for g in report.double_counts] == [(2, ("o2",))]
-    assert (report.pixel_events, report.server_events, report.unkeyed_pixel) == (5, 3, 1)
+    assert [g.event_ids for g in report.pixel_only] == [("l1",), ("p4",)]
+    assert [g.event_ids for g in report.server_only] == [("s9",), ("p4-server",)]
+    assert [(len(g.pixel_record_ids), g.event_ids) for g in report.double_counts] == [(2, ("a3",))]
+    assert (report.pixel_events, report.server_events) == (8, 5)
+    assert (report.unkeyed_pixel, report.unkeyed_server) == (3, 1)
     over_http = client.get(f"{CONTROL}/dedup?session={session}").json()
     assert over_http == report.to_json()
 

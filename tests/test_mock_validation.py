@@ -132,10 +132,10 @@ def test_a_correct_purchase_has_no_findings() -> None:
         (
             "purchase",
             KEY,
-            {"value": "5000", "currency": "GBP", "order_id": "1"},
+            {"value": "$5", "currency": "GBP", "order_id": "1"},
             "INVALID_VALUE",
             "error",
-            "value '5000' (str)",
+            "value '$5' (str)",
         ),
         (
             "purchase",
@@ -164,10 +164,10 @@ def test_a_correct_purchase_has_no_findings() -> None:
         (
             "purchase",
             KEY,
-            {"value": 1, "currency": "USD", "order_id": "1", "quantity": "2"},
+            {"value": 1, "currency": "USD", "order_id": "1", "quantity": "2.5"},
             "INVALID_PARAMETER",
             "warning",
-            "quantity '2' (str) is not an integer >= 0",
+            "quantity '2.5' (str) is not an integer >= 0",
         ),
         (
             "purchase",
@@ -175,7 +175,7 @@ def test_a_correct_purchase_has_no_findings() -> None:
             {"value": 1, "currency": "USD", "order_id": "1", "is_new_customer": "yes"},
             "INVALID_PARAMETER",
             "warning",
-            "is_new_customer 'yes' (str) is not a boolean",
+            "is_new_customer 'yes' (str) is not a boolean (true or false)",
         ),
         (
             "purchase",
@@ -192,11 +192,11 @@ def test_a_correct_purchase_has_no_findings() -> None:
                 "value": 1,
                 "currency": "USD",
                 "order_id": "1",
-                "line_items": [{"value": "9", "quantity": -1}],
+                "line_items": [{"value": "9,50", "quantity": -1}],
             },
             "INVALID_PARAMETER",
             "warning",
-            "line_items[0].value '9' (str)",
+            "line_items[0].value '9,50' (str)",
         ),
         (
             "purchase",
@@ -311,8 +311,43 @@ def test_a_correct_capi_envelope_has_no_findings() -> None:
             "CAPI_INVALID_CONNECTION_ID",
             "'nope' (str) is not a UUID",
         ),
-        (capi_body(event_name="purchase"), "CAPI_INVALID_EVENT_NAME", "did you mean 'PURCHASE'?"),
-        (capi_body(event_name="checkout"), "CAPI_INVALID_EVENT_NAME", "'CHECK_OUT'"),
+        (capi_body(event_name="PURCHASED"), "CAPI_INVALID_EVENT_NAME", "did you mean 'PURCHASE'?"),
+        (capi_body(event_name="Buy"), "CAPI_INVALID_EVENT_NAME", "'Buy' (str) is not a CAPI"),
+        (
+            capi_body(event_name="checkout"),
+            "CAPI_EVENT_NAME_CASING",
+            "'checkout' is not Spotify's documented name: send 'CHECK_OUT'",
+        ),
+        (
+            capi_body(event_details={"value": 10.5, "currency": "USD"}),
+            "CAPI_VALUE_NOT_AMOUNT",
+            "event_details.value 10.5 (float): CAPI reads amount",
+        ),
+        (
+            capi_body(event_details={"value": 10.5, "currency": "USD"}),
+            "CAPI_PURCHASE_WITHOUT_AMOUNT",
+            "a PURCHASE without event_details.amount",
+        ),
+        (
+            capi_body(event_details={}),
+            "CAPI_PURCHASE_WITHOUT_AMOUNT",
+            "without event_details.amount or currency",
+        ),
+        (
+            capi_body(user_data={"hashed_emails": [hashlib.sha256(b"").hexdigest()]}),
+            "CAPI_EMPTY_HASH",
+            "hashed_emails[0] is the SHA-256 of an empty string",
+        ),
+        (
+            capi_body(user_data={"ip_address": "127.0.0.1"}),
+            "CAPI_PRIVATE_IP",
+            "'127.0.0.1' is not a public address",
+        ),
+        (
+            capi_body(user_data={"ip_address": "10.1.2.3"}),
+            "CAPI_PRIVATE_IP",
+            "forward the visitor's IP",
+        ),
         (capi_body(event_id=""), "CAPI_MISSING_EVENT_ID", "event_id is missing"),
         (capi_body(event_time="2026-03-01 15:30"), "CAPI_INVALID_EVENT_TIME", "ISO 8601"),
         (
@@ -340,9 +375,9 @@ def test_a_correct_capi_envelope_has_no_findings() -> None:
         ),
         (capi_body(action_source="web"), "CAPI_INVALID_ACTION_SOURCE", "'web' (str)"),
         (
-            capi_body(event_details={"amount": "10"}),
+            capi_body(event_details={"amount": "10,00", "currency": "EUR"}),
             "CAPI_INVALID_EVENT_DETAILS",
-            "amount '10' (str) is not a number >= 0",
+            "amount '10,00' (str) is not a number >= 0",
         ),
         (capi_body(event_details={"amount": 10}), "CAPI_INVALID_EVENT_DETAILS", "without currency"),
         (
@@ -366,10 +401,43 @@ def test_each_capi_rule(body: dict[str, Any], code: str, message: str) -> None:
 
 def test_capi_taxonomy_accepts_a_path_or_numeric_id() -> None:
     for cat in ("Apparel & Accessories > Shoes", "187", 187):
-        assert (
-            validate_capi_envelope(capi_body(event_details={"content_category": cat}), now=NOW)
-            == ()
-        )
+        details = {"amount": 10, "currency": "USD", "content_category": cat}
+        assert validate_capi_envelope(capi_body(event_details=details), now=NOW) == ()
+
+
+@pytest.mark.parametrize(
+    ("sent", "canonical"),
+    [
+        # Stape's server-side tag (stape-io/spotify-tag template.js) sends these names.
+        ("Page_View", "VIEW"),
+        ("View_Product", "PRODUCT"),
+        ("Add_Cart", "ADD_TO_CART"),
+        ("Start_Checkout", "CHECK_OUT"),
+        ("Purchase", "PURCHASE"),
+        ("Sign_Up", "SIGN_UP"),
+        ("Lead", "LEAD"),
+        ("Alias", "ALIAS"),
+        ("Custom_Event_3", "CUSTOM_EVENT_3"),
+    ],
+)
+def test_capi_near_miss_names_are_accepted_with_a_warning(sent: str, canonical: str) -> None:
+    found = validate_capi_envelope(capi_body(event_name=sent), now=NOW)
+    assert [(f.code, f.severity) for f in found] == [("CAPI_EVENT_NAME_CASING", "warning")]
+    assert f"send {canonical!r}" in found[0].message
+
+
+def test_capi_string_amount_follows_the_parameter_types() -> None:
+    ok = capi_body(event_details={"amount": "133.55", "currency": "USD"})
+    assert validate_capi_envelope(ok, now=NOW) == ()
+    for bad in ("79,99", "$5", "abc", "", "-1"):
+        body = capi_body(event_details={"amount": bad, "currency": "USD"})
+        assert "CAPI_INVALID_EVENT_DETAILS" in codes(validate_capi_envelope(body, now=NOW)), bad
+
+
+def test_capi_public_and_documentation_addresses_are_not_private() -> None:
+    for ip in ("203.0.113.7", "8.8.8.8", "2001:db8::1"):
+        body = capi_body(user_data={"ip_address": ip})
+        assert validate_capi_envelope(body, now=NOW) == (), ip
 
 
 def test_bearer_tokens() -> None:
@@ -430,9 +498,9 @@ def test_a_correct_guide_conversion_has_no_findings() -> None:
             "'a1b2c3d4e5f6...' (str) is not a SHA-256 hex digest",
         ),
         (
-            guide_body(custom_data={"value": "149.99", "currency": "USD", "order_id": "1"}),
+            guide_body(custom_data={"value": "149,99", "currency": "USD", "order_id": "1"}),
             "INVALID_VALUE",
-            "custom_data: value '149.99' (str)",
+            "custom_data: value '149,99' (str)",
         ),
         (guide_body(custom_data={"value": 1}), "MISSING_CURRENCY", "custom_data: value 1 (int)"),
     ],
@@ -454,3 +522,126 @@ def test_null_value_and_currency_are_reported() -> None:
     found = validate_pixel_event("purchase", KEY, {"value": None, "currency": None, "order_id": 1})
     assert codes(found) == ["INVALID_CURRENCY", "INVALID_VALUE"]
     assert validate_pixel_event("lead", KEY, {"type": None, "quantity": None}) == ()
+
+
+# -- parameter types as Spotify types them (Fields.float()/int()/boolean()) ----------------------
+def test_spotify_quoted_numbers_are_accepted() -> None:
+    # Spotify's own parameter reference writes its examples this way.
+    params = {
+        "value": "133.55",
+        "currency": "USD",
+        "order_id": "SP-ORD-12345",
+        "quantity": "3",
+        "is_new_customer": "true",
+        "line_items": [{"value": "44.5", "quantity": "3", "product_id": "hp-1"}],
+    }
+    assert validate_pixel_event("purchase", KEY, params) == ()
+    assert validate_pixel_event("lead", KEY, {"type": "B2B", "category": "demo"}) == ()
+    for flag in (True, False, "true", "false"):
+        assert validate_pixel_event("signup", KEY, {"is_new_customer": flag}) == (), flag
+
+
+@pytest.mark.parametrize("bad", ["79,99", "$5", "abc", "-5", "1e3", " 5", math.nan, -5, True])
+def test_values_that_are_not_numbers_stay_errors(bad: Any) -> None:
+    found = validate_pixel_event("purchase", KEY, {"value": bad, "currency": "USD", "order_id": 1})
+    assert codes(found) == ["INVALID_VALUE"], found
+
+
+def test_an_empty_value_is_an_unfilled_placeholder() -> None:
+    found = validate_pixel_event("purchase", KEY, {"value": "", "currency": "USD", "order_id": 1})
+    assert codes(found) == ["UNFILLED_PLACEHOLDER"]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"quantity": "3.5"}, "quantity '3.5' (str) is not an integer >= 0"),
+        ({"quantity": "-1"}, "quantity '-1' (str) is not an integer >= 0"),
+        (
+            {"is_new_customer": "yes"},
+            "is_new_customer 'yes' (str) is not a boolean (true or false)",
+        ),
+        ({"is_new_customer": 1}, "is_new_customer 1 (int) is not a boolean (true or false)"),
+    ],
+)
+def test_wrong_types_stay_invalid_parameter(params: dict[str, Any], message: str) -> None:
+    found = validate_pixel_event("checkout", KEY, params)
+    assert codes(found) == ["INVALID_PARAMETER"]
+    assert found[0].message == message
+
+
+# -- placeholders ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("params", "path"),
+    [
+        ({"value": "INSERT_VALUE", "currency": "USD"}, "value"),
+        ({"value": 1, "currency": "INSERT_CURRENCY"}, "currency"),
+        ({"value": 1, "currency": "USD", "order_id": "INSERT_ORDER_ID"}, "order_id"),
+        ({"variant_name": "VARIANT_NAME"}, "variant_name"),
+        ({"product_id": "YOUR_PRODUCT_ID"}, "product_id"),
+        ({"line_items": [{"product_id": "PRODUCT_ID"}]}, "line_items[0].product_id"),
+        ({"type": ""}, "type"),
+        ({"order_id": "{{order_id}}", "value": 1, "currency": "USD"}, "order_id"),
+    ],
+)
+def test_snippet_tokens_are_unfilled_placeholders(params: dict[str, Any], path: str) -> None:
+    found = validate_pixel_event("purchase", KEY, {"event_id": "e1", **params})
+    placeholder = [f for f in found if f.code == "UNFILLED_PLACEHOLDER"]
+    assert [f.message.split(" is ")[0] for f in placeholder] == [f"parameter {path}"]
+    assert not {"INVALID_VALUE", "INVALID_CURRENCY", "INVALID_PARAMETER"} & set(codes(found))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"currency": "EUR", "value": 5},
+        {"type": "B2B", "category": "SMB"},
+        {"order_id": "SP-ORD-12345", "value": 1, "currency": "USD"},
+        {"discount_code": "BLACK_FRIDAY"},
+        {"discount_code": "WELCOME_10"},
+        {"product_type": "GIFT_CARD"},
+    ],
+)
+def test_short_all_caps_values_are_not_placeholders(params: dict[str, Any]) -> None:
+    assert "UNFILLED_PLACEHOLDER" not in codes(validate_pixel_event("purchase", KEY, params))
+
+
+def test_undocumented_fields_never_produce_an_error() -> None:
+    # RudderStack's page() sends the page fields with view; search is '' without a query.
+    params = {
+        "path": "/pricing",
+        "search": "",
+        "title": "Pricing",
+        "referrer": "",
+        "url": "https://saas.test/pricing",
+        "form_field": "undefined",
+    }
+    assert validate_pixel_event("view", KEY, params) == ()
+
+
+# -- personal data --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"email": "jane.doe@example.com"}, "parameter email holds an email address"),
+        ({"form": {"contact": "Jane <jane@example.com>"}}, "parameter form.contact holds an email"),
+        ({"url": "https://x.test/?e=jane%40example.com"}, "parameter url holds an email address"),
+        ({"phone": "(555) 123-4567"}, "parameter phone holds a phone number"),
+        ({"contact": "+44 20 7946 0958"}, "parameter contact holds a phone number"),
+    ],
+)
+def test_personal_data_outside_alias_is_a_redacted_warning(
+    params: dict[str, Any], message: str
+) -> None:
+    found = validate_pixel_event("lead", KEY, params)
+    assert [(f.code, f.severity) for f in found] == [("PERSONAL_DATA_IN_EVENT", "warning")]
+    assert found[0].message.startswith(message)
+    for raw in ("jane", "555", "7946"):
+        assert raw not in found[0].message
+
+
+def test_personal_data_in_alias_and_ids_is_not_reported() -> None:
+    alias = {"id": "u-1", "email": "jane@example.com", "phone_number": "+15551234567"}
+    assert validate_pixel_event("alias", KEY, alias) == ()
+    ids = {"order_id": "5551234567", "event_id": "1733080000000", "value": 1, "currency": "USD"}
+    assert validate_pixel_event("purchase", KEY, ids) == ()

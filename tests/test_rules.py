@@ -28,7 +28,7 @@ from harness.capture.timeline import (
 )
 from harness.rules import RULES, AuditFinding, RuleConfig, codes, evaluate
 from mock_endpoint.records import Finding, PixelEvent, Record
-from tests.spec import REQUIRED_CODES
+from tests.spec import REAL_SITE_CODES, REQUIRED_CODES
 
 KEY = "0123456789abcdef0123456789abcdef"
 KEY2 = "fedcba9876543210fedcba9876543210"
@@ -69,6 +69,9 @@ SEVERITIES = {
     "NOSCRIPT_MISSING": "info",
     "NOSCRIPT_KEY_MISMATCH": "warning",
     "PIXEL_BEFORE_CONSENT": "error",
+    "PERSONAL_DATA_IN_EVENT": "warning",
+    "EVENT_ID_REUSED": "warning",
+    "CONVERSION_COUNTED_TWICE": "warning",
 }
 
 
@@ -210,7 +213,7 @@ def found(timeline: Timeline, config: RuleConfig | None = None) -> dict[str, lis
 
 
 def test_every_required_code_exists_with_its_severity() -> None:
-    for code in REQUIRED_CODES:
+    for code in REQUIRED_CODES + REAL_SITE_CODES:
         assert code in RULES, code
         assert RULES[code].severity == SEVERITIES[code], code
     assert set(REQUIRED_CODES) <= set(codes())
@@ -481,8 +484,8 @@ def test_rejected_ingest_still_reached_the_host() -> None:
         ),
         (
             "INVALID_PARAMETER",
+            {"value": 1, "currency": "USD", "order_id": "1", "quantity": "2.5"},
             {"value": 1, "currency": "USD", "order_id": "1", "quantity": "2"},
-            {"value": 1, "currency": "USD", "order_id": "1", "quantity": 2},
         ),
         (
             "INVALID_PARAMETER",
@@ -1107,3 +1110,128 @@ def test_base_code_parked_by_a_consent_manager() -> None:
         "(a consent manager holds the base code back and did not release it in this run)."
     )
     assert hit.evidence[0] == "1 pixel snippet(s) parked as non-running <script type>"
+
+
+# -- parameter types, placeholders, personal data, event_id ------------------------------------
+
+
+def test_spotify_quoted_numbers_give_no_findings() -> None:
+    params = {
+        "value": "133.55",
+        "currency": "USD",
+        "order_id": "SP-ORD-12345",
+        "quantity": "3",
+        "is_new_customer": "true",
+    }
+    assert evaluate(purchase_timeline(params)) == []
+
+
+def test_insert_value_is_an_unfilled_placeholder_not_an_invalid_value() -> None:
+    result = found(purchase_timeline({"value": "INSERT_VALUE", "currency": "USD", "order_id": "1"}))
+    assert set(result) == {"UNFILLED_PLACEHOLDER"}
+    assert result["UNFILLED_PLACEHOLDER"][0].message == (
+        "Purchase: parameter value is an unfilled placeholder: 'INSERT_VALUE' (str)"
+    )
+
+
+def test_an_empty_undocumented_field_is_silent() -> None:
+    base = good()
+    view = {"path": "/", "search": "", "title": "Shop", "referrer": ""}
+    timeline = replace(
+        base,
+        calls=(call(1, "conf", {"key": KEY}), call(2, "view", view)),
+        records=(ingest("view", view),),
+    )
+    assert evaluate(timeline) == []
+
+
+def test_personal_data_is_a_warning_with_redacted_evidence() -> None:
+    params = {"type": "demo", "contact_email": "jane.doe@example.com", "mobile": "07700900123"}
+    base = good()
+    timeline = replace(
+        base,
+        calls=(*base.calls, call(3, "lead", params)),
+        records=(*base.records, ingest("lead", params)),
+    )
+    result = found(timeline)
+    assert set(result) == {"PERSONAL_DATA_IN_EVENT"}
+    messages = sorted(f.message for f in result["PERSONAL_DATA_IN_EVENT"])
+    assert messages == [
+        "Lead: parameter contact_email holds an email address in a 'lead' event.",
+        "Lead: parameter mobile holds a phone number in a 'lead' event.",
+    ]
+    text = json.dumps([f.to_json() for f in result["PERSONAL_DATA_IN_EVENT"]])
+    assert "jane" in text  # shortened to its first four characters …
+    assert "jane.doe@example.com" not in text
+    assert "example.com" not in text
+    assert "07700900123" not in text
+
+
+def test_repeated_alias_is_never_a_duplicate_event() -> None:
+    base = good()
+    alias = {"id": "u-1", "email": "jane@example.com"}
+    timeline = replace(
+        base,
+        calls=(*base.calls, call(3, "alias", alias), call(4, "alias", alias)),
+        records=(*base.records, ingest("alias", alias), ingest("alias", alias)),
+    )
+    assert evaluate(timeline) == []
+
+
+def test_a_constant_event_id_on_different_pages_is_reused() -> None:
+    base = good()
+    other = "https://shop.test/product"
+    timeline = replace(
+        base,
+        calls=(
+            call(1, "conf", {"key": KEY}),
+            call(2, "view", {"event_id": "/"}),
+            call(1, "conf", {"key": KEY}, url=other),
+            call(2, "product", {"event_id": "/"}, url=other),
+        ),
+        records=(
+            ingest("view", {"event_id": "/"}),
+            ingest("product", {"event_id": "/"}, url=other),
+        ),
+    )
+    (hit,) = found(timeline)["EVENT_ID_REUSED"]
+    assert hit.severity == "warning"
+    assert hit.message.startswith("event_id '/' is used by 2 different events or pages")
+    # the same event_id on the pixel event and its own delivery is one use, not a reuse
+    assert "EVENT_ID_REUSED" not in found(
+        purchase_timeline({"value": 1, "currency": "USD", "event_id": "e1"})
+    )
+
+
+def image_hit(name: str, params: dict[str, Any], url: str = THANKS) -> Record:
+    event = PixelEvent(name=name, key=KEY, params=params, event_id=params.get("event_id"))
+    return Record(
+        id=next(_ids),
+        time=0.0,
+        session="s",
+        host="img.byspotify.com",
+        method="GET",
+        path="/",
+        kind="image",
+        status=200,
+        page=url,
+        events=(event,),
+    )
+
+
+def test_one_conversion_through_the_js_and_the_image_pixel_is_counted_twice() -> None:
+    params = {"value": 79.99, "currency": "USD", "order_id": "SP-1"}
+    timeline = purchase_timeline(params)
+    twice = replace(timeline, records=(*timeline.records, image_hit("purchase", params)))
+    (hit,) = found(twice)["CONVERSION_COUNTED_TWICE"]
+    assert hit.message == (
+        "purchase arrives twice, through the JavaScript pixel and through the image pixel "
+        "(img.byspotify.com): Spotify counts it twice."
+    )
+    assert hit.page == THANKS
+    other = replace(
+        timeline, records=(*timeline.records, image_hit("purchase", {"order_id": "SP-2"}))
+    )
+    assert "CONVERSION_COUNTED_TWICE" not in found(other)
+    init = replace(timeline, records=(*timeline.records, image_hit("init", {})))
+    assert "CONVERSION_COUNTED_TWICE" not in found(init)

@@ -13,6 +13,7 @@ from harness.capture.timeline import Timeline
 from harness.rules.checks import (  # noqa: F401 - registers the checks
     clickid,
     csp,
+    event_ids,
     events,
     flow,
     install,

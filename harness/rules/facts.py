@@ -1,8 +1,8 @@
 """Facts every rule reads, computed once per timeline: pages, documents, events, policies.
 
 Also the redaction and formatting helpers that keep evidence short and free of raw identifiers
-(facts §9): click ids, device ids, emails and phone numbers are shown as their first 4 characters
-and an ellipsis.
+(docs/evidence.md §9): click ids, device ids, emails and phone numbers are shown as
+their first 4 characters and an ellipsis.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from harness.csp import Policy, page_policies
 from harness.rules.html import HtmlFacts, analyse, is_script_url
 from harness.rules.model import RuleConfig
 from mock_endpoint.records import PixelEvent, Record
+from mock_endpoint.validation.values import personal_data
 
 SENSITIVE_PARAMS = frozenset(
     {
@@ -180,13 +181,16 @@ class Facts:
             return {
                 k: (
                     redact(v)
-                    if str(k).lower() in SENSITIVE_PARAMS and isinstance(v, str | int)
+                    if (str(k).lower() in SENSITIVE_PARAMS and isinstance(v, str | int))
+                    or personal_data(str(k), v)
                     else self._redact_params(v)
                 )
                 for k, v in value.items()
             }
         if isinstance(value, list):
             return [self._redact_params(v) for v in value]
+        if personal_data("", value):
+            return redact(value)
         return value
 
     def call(self, call: SpdtCall) -> str:

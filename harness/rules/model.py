@@ -49,7 +49,7 @@ class AuditFinding:
 
 @dataclass(frozen=True, slots=True)
 class RuleConfig:
-    """What the auditor assumes about the pixel and the site (defaults: facts sections 4-6)."""
+    """What the auditor assumes about the pixel and the site (defaults: docs/evidence.md §4-§6)."""
 
     # Query parameters carrying the click id (Spotify: spclid; the setup guide: sp_click_id).
     click_id_params: tuple[str, ...] = ("spclid", "sp_click_id")
@@ -79,7 +79,8 @@ class RuleConfig:
     )
     # Events a user may legitimately send twice with identical parameters in one page view.
     repeatable_events: tuple[str, ...] = ("addtocart",)
-    # Shorten click ids, device ids, emails and tokens in messages and evidence (facts §9).
+    # Shorten click ids, device ids, emails and tokens in messages and evidence
+    # (docs/evidence.md §9).
     redact: bool = True
     # Codes not to report.
     disabled: frozenset[str] = frozenset()

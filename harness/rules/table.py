@@ -73,7 +73,8 @@ TABLE: tuple[RuleSpec, ...] = (
     RuleSpec(
         "UNFILLED_PLACEHOLDER",
         "error",
-        "a parameter holds a template placeholder ({{…}}, ${…}, 'undefined', …) or an empty string",
+        "a documented parameter holds a template placeholder ({{…}}, ${…}, Spotify's INSERT_* and "
+        "snippet tokens such as VARIANT_NAME, 'undefined', …) or an empty string",
         "Fill the template variable (or leave the parameter out) before the event is sent.",
         "live pixel",
     ),
@@ -117,14 +118,15 @@ TABLE: tuple[RuleSpec, ...] = (
     RuleSpec(
         "INVALID_VALUE",
         "error",
-        'value not a finite number >= 0 (e.g. "79,99")',
+        "value not a number >= 0 (e.g. '79,99'; a clean numeric string such as '133.55' is valid)",
         "Send value as a JSON number with a dot decimal separator (79.99, not '79,99').",
         "live pixel",
     ),
     RuleSpec(
         "INVALID_PARAMETER",
         "warning",
-        "a documented parameter of the wrong type (quantity, is_new_customer, line_items …)",
+        "a documented parameter of the wrong type (quantity, is_new_customer, line_items …; '3' "
+        "and 'true' are valid)",
         "Send documented parameters with their documented types (quantity an integer, "
         "is_new_customer a boolean, line_items a list of objects).",
         "live pixel",
@@ -132,8 +134,10 @@ TABLE: tuple[RuleSpec, ...] = (
     RuleSpec(
         "MISSING_ORDER_ID",
         "warning",
-        "purchase without order_id or event_id (no deduplication possible)",
-        "Send order_id (and the event_id your server-side events use) with purchase.",
+        "purchase without order_id or event_id (event_id deduplicates with server-side events)",
+        "Send event_id with purchase, the same event_id your server-side (Conversions API) "
+        "event carries: Spotify deduplicates pixel and server events by event_id only; order_id "
+        "is not a dedup key.",
         "live pixel",
     ),
     RuleSpec(
@@ -257,5 +261,30 @@ TABLE: tuple[RuleSpec, ...] = (
         "Gate the base code on the consent value (targeting or marketing granted, ad_storage "
         "granted), not on a choice having been made; after a withdrawal, load it no more.",
         "flow",
+    ),
+    RuleSpec(
+        "PERSONAL_DATA_IN_EVENT",
+        "warning",
+        "raw personal data (an email address, a phone number) in an event other than alias",
+        "Send identifiers only with spdt('alias', {email, phone_number}) (the pixel hashes them "
+        "itself); remove them from other events' parameters and from page URLs.",
+        "live pixel",
+    ),
+    RuleSpec(
+        "EVENT_ID_REUSED",
+        "warning",
+        "one event_id on different events or page views (e.g. location.pathname)",
+        "Give every event its own event_id (an order number, a UUID per event) and reuse it only "
+        "for the server-side copy of that same event: Spotify drops later events with a seen "
+        "event_id as duplicates.",
+        "live pixel",
+    ),
+    RuleSpec(
+        "CONVERSION_COUNTED_TWICE",
+        "warning",
+        "one conversion sent through both the JavaScript pixel and the image pixel",
+        "Send each conversion through one channel: the JavaScript pixel, or the image pixel "
+        "(browser or server-side), not both; Spotify counts each arrival.",
+        "live pixel",
     ),
 )

@@ -1,4 +1,4 @@
-"""capi.spotify.com: ``POST /capi-direct/events/``, Spotify's Conversions API (facts §7).
+"""capi.spotify.com: ``POST /capi-direct/events/``, Spotify's Conversions API (docs/evidence.md §7).
 
 Bearer token required: 401 without one; 403 for a token the mock was not given (when tokens are
 configured with ``--token`` / ``MockEndpoint(tokens=...)``). A body with any error finding is

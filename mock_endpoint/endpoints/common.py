@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from mock_endpoint.hosts import bare_host
 from mock_endpoint.records import Finding, PixelEvent, Record
 from mock_endpoint.session import DEFAULT_SESSION, tagged_session
 from mock_endpoint.store import RecordStore
+from mock_endpoint.validation.params import PARAMETERS, coerce
 
 DEFAULT_MAX_BODY = 1024 * 1024  # bytes; larger bodies get 413
 DEFAULT_MAX_QUERY = 8 * 1024  # bytes of query string; longer gets 414
@@ -77,6 +77,7 @@ def record(
     findings: tuple[Finding, ...] = (),
     page: str | None = None,
     query: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Record:
     """Store one hit for ``request``; returns the stored record."""
     session = tagged_session(request.headers)
@@ -97,6 +98,7 @@ def record(
             events=events,
             findings=findings,
             answer="delayed" if request.get(HELD_KEY) else "",
+            headers=dict(headers or {}),
         ),
         tagged=session is not None,
     )
@@ -194,20 +196,12 @@ def jsonable(value: Any) -> Any:
 
 
 # -- query parameters (image pixels): strings → the JSON types a script would send ------------
-_DECIMAL_RE = re.compile(r"^\d+(\.\d+)?$")
-_INT_RE = re.compile(r"^\d+$")
-
-
 def typed_query_param(name: str, value: str) -> Any:
-    """``value=79.99`` → 79.99, ``quantity=2`` → 2, ``is_new_customer=true`` → True; anything
-    that does not read cleanly stays a string so that validation reports it (``'79,99'``)."""
-    if name == "value" and _DECIMAL_RE.match(value):
-        return float(value) if "." in value else int(value)
-    if name == "quantity" and _INT_RE.match(value):
-        return int(value)
-    if name == "is_new_customer" and value in ("true", "false"):
-        return value == "true"
-    return value
+    """``value=79.99`` → 79.99, ``quantity=2`` → 2, ``is_new_customer=true`` → True (by the
+    parameter table); anything that does not read cleanly stays a string so that validation
+    reports it (``'79,99'``)."""
+    kind = PARAMETERS.get(name)
+    return coerce(kind, value) if kind is not None else value
 
 
 # -- CORS ---------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""pixels.spotify.com: ``POST /v1/ingest``, the live pixel's JSON batch (facts §2).
+"""pixels.spotify.com: ``POST /v1/ingest``, the live pixel's JSON batch (docs/evidence.md §2).
 
 Body: ``{"batch": [{"pid": KEY, "events": [{"action": NAME, "body": {"url": ..., PARAMS}}]}]}``.
 Accepted as ``application/json`` (fetch), as ``text/plain`` (``sendBeacon`` with a string) and

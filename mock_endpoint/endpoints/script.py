@@ -109,7 +109,7 @@ async def noscript_pixel(request: web.Request) -> web.Response:
 
 
 async def conversion(request: web.Request) -> web.Response:
-    """``POST /api/v1/conversion``: the guide's server-side event (facts §7)."""
+    """``POST /api/v1/conversion``: the guide's server-side event (docs/evidence.md §7)."""
     auth = validate_conversion_auth(request.headers.get("Authorization"), config_of(request).tokens)
     if auth:
         status = 401 if auth[0].code == "CONVERSION_UNAUTHORIZED" else 403

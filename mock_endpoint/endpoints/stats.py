@@ -28,8 +28,8 @@ from mock_endpoint.session import tagged_session
 from mock_endpoint.studio.state import studio_state
 from mock_endpoint.studio.stats import campaign_stats as studio_stats
 from mock_endpoint.studio.stats import stats_csv
+from mock_endpoint.validation.params import conforms
 from mock_endpoint.validation.registry import finding
-from mock_endpoint.validation.values import is_amount
 
 CAMPAIGN_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_RANGE_DAYS = 366
@@ -78,7 +78,7 @@ def conversion_stats(records: list[Record], start: date, end: date) -> dict[str,
             counts[name] += 1
             value = e.params.get("value", e.params.get("amount"))
             currency = e.params.get("currency")
-            if is_amount(value) and isinstance(currency, str):
+            if conforms("float", value) and isinstance(currency, str):
                 revenue[name][currency] = round(revenue[name][currency] + float(value or 0), 2)
     return {
         "conversions": [

@@ -1,10 +1,15 @@
-"""Rules for Spotify's Conversions API (``POST capi.spotify.com/capi-direct/events/``, facts §7).
+"""Rules for Spotify's Conversions API (``POST capi.spotify.com/capi-direct/events/``).
+
+What is live and what is assumed: docs/evidence.md §7.
 
 Envelope: ``{"conversion_events": {"capi_connection_id": UUID, "events": [EVENT, ...]}}``.
 """
 
 from __future__ import annotations
 
+import difflib
+import hashlib
+import ipaddress
 import re
 import uuid
 from collections.abc import Iterator
@@ -14,12 +19,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mock_endpoint.records import Finding
+from mock_endpoint.validation.params import conforms
 from mock_endpoint.validation.registry import declare, finding, rule, rules_for
 from mock_endpoint.validation.timeparse import future_problem, utc_time_problem
 from mock_endpoint.validation.values import (
     HEX64_RE,
     currency_problem,
-    is_amount,
     is_placeholder,
     show,
     walk,
@@ -34,18 +39,33 @@ CAPI_EVENT_NAMES: tuple[str, ...] = (
     "LEAD",
     "SIGN_UP",
     *(f"CUSTOM_EVENT_{i}" for i in range(1, 6)),
+    "ALIAS",
 )
-# The pixel's names, for near misses ("purchase" → "PURCHASE", "checkout" → "CHECK_OUT").
-PIXEL_TO_CAPI = {
-    "view": "VIEW",
-    "product": "PRODUCT",
-    "checkout": "CHECK_OUT",
-    "addtocart": "ADD_TO_CART",
-    "purchase": "PURCHASE",
-    "lead": "LEAD",
-    "signup": "SIGN_UP",
-    **{f"custom_event_{i}": f"CUSTOM_EVENT_{i}" for i in range(1, 6)},
+# Near misses a published client sends, squashed (upper case, no separators) → the canonical
+# name: Stape's server-side tag (stape-io/spotify-tag template.js) sends Page_View, View_Product,
+# Add_Cart, Start_Checkout; every canonical name in another casing or without underscores
+# (Purchase, Sign_Up, checkout) is one too. Accepted with a warning (an assumption:
+# docs/evidence.md §7).
+_SQUASHED = {
+    **{n.replace("_", ""): n for n in CAPI_EVENT_NAMES},
+    "PAGEVIEW": "VIEW",
+    "VIEWPRODUCT": "PRODUCT",
+    "ADDCART": "ADD_TO_CART",
+    "STARTCHECKOUT": "CHECK_OUT",
 }
+_SEPARATORS = re.compile(r"[\s_-]+")
+
+
+def canonical_capi_name(name: Any) -> str | None:
+    """The canonical CAPI event name ``name`` stands for (``'Add_Cart'`` → ``'ADD_TO_CART'``),
+    or None when it matches none."""
+    if not isinstance(name, str):
+        return None
+    if name in CAPI_EVENT_NAMES:
+        return name
+    return _SQUASHED.get(_SEPARATORS.sub("", name).upper())
+
+
 ACTION_SOURCES = ("WEB", "APP", "OFFLINE")
 USER_IDENTIFIERS = ("ip_address", "device_id", "hashed_emails", "hashed_phone_number")
 # Google product taxonomy, top level (assumption: CAPI checks the first segment or a numeric id).
@@ -75,6 +95,10 @@ GOOGLE_TOP_CATEGORIES = frozenset(
     }
 )
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+PRIVATE_NETWORKS = tuple(
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+)
 
 CAPI_UNAUTHORIZED = declare(
     "CAPI_UNAUTHORIZED", "error", "capi", "no 'Authorization: Bearer <token>' header (HTTP 401)"
@@ -155,20 +179,35 @@ def invalid_connection_id(s: CapiEnvelope) -> Iterator[str]:
     "CAPI_INVALID_EVENT_NAME",
     "error",
     "capi",
-    "event_name is not one of " + ", ".join(CAPI_EVENT_NAMES),
+    "event_name matches none of " + ", ".join(CAPI_EVENT_NAMES) + " (in any casing)",
 )
 def invalid_event_name(s: CapiEvent) -> Iterator[str]:
     name = s.event.get("event_name")
-    if name in CAPI_EVENT_NAMES:
+    if canonical_capi_name(name) is not None:
         return
     hint = ""
     if isinstance(name, str):
-        guess = PIXEL_TO_CAPI.get(name.lower()) or (
-            name.upper() if name.upper() in CAPI_EVENT_NAMES else None
-        )
-        if guess:
-            hint = f"; did you mean {guess!r}?"
+        close = difflib.get_close_matches(name.upper(), CAPI_EVENT_NAMES, n=1)
+        if close:
+            hint = f"; did you mean {close[0]!r}?"
     yield f"events[{s.index}].event_name {show(name)} is not a CAPI event name{hint}"
+
+
+@rule(
+    "CAPI_EVENT_NAME_CASING",
+    "warning",
+    "capi",
+    "event_name is a near miss of a canonical name (Purchase, Add_Cart, Page_View): accepted, "
+    "but Spotify documents the upper-case names (assumption: the live API may reject it)",
+)
+def event_name_casing(s: CapiEvent) -> Iterator[str]:
+    name = s.event.get("event_name")
+    canonical = canonical_capi_name(name)
+    if canonical is not None and canonical != name:
+        yield (
+            f"events[{s.index}].event_name {name!r} is not Spotify's documented name: "
+            f"send {canonical!r}"
+        )
 
 
 @rule(
@@ -272,6 +311,48 @@ def invalid_hash(s: CapiEvent) -> Iterator[str]:
         yield f"{path} {show(value)} is not a SHA-256 hex digest (64 lowercase hex){hint}"
 
 
+@rule(
+    "CAPI_EMPTY_HASH",
+    "error",
+    "capi",
+    "a hashed field holds the SHA-256 of an empty string (e3b0c442…b855): nothing was hashed",
+)
+def empty_hash(s: CapiEvent) -> Iterator[str]:
+    for path, value in _hashed_fields(s):
+        if isinstance(value, str) and value.strip().lower() == EMPTY_SHA256:
+            yield (
+                f"{path} is the SHA-256 of an empty string: the email or phone number was "
+                "empty when it was hashed; leave the field out instead"
+            )
+
+
+@rule(
+    "CAPI_PRIVATE_IP",
+    "warning",
+    "capi",
+    "user_data.ip_address is a private, loopback or link-local address (the server's own, not "
+    "the visitor's): it attributes nothing",
+)
+def private_ip(s: CapiEvent) -> Iterator[str]:
+    ip = _user_data(s).get("ip_address")
+    if not isinstance(ip, str):
+        return
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return
+    if (
+        address.is_loopback
+        or address.is_link_local
+        or address.is_unspecified
+        or any(address in net for net in PRIVATE_NETWORKS if net.version == address.version)
+    ):
+        yield (
+            f"events[{s.index}].user_data.ip_address {ip!r} is not a public address: forward "
+            "the visitor's IP (X-Forwarded-For), not the server's"
+        )
+
+
 @rule("CAPI_INVALID_SOURCE_URL", "error", "capi", "event_source_url is not an http(s) URL")
 def invalid_source_url(s: CapiEvent) -> Iterator[str]:
     if "event_source_url" not in s.event:
@@ -313,7 +394,7 @@ def invalid_event_details(s: CapiEvent) -> Iterator[str]:
         return
     d = _details(s)
     at = f"events[{s.index}].event_details"
-    if "amount" in d and not is_amount(d["amount"]):
+    if "amount" in d and not conforms("float", d["amount"]):
         yield f"{at}.amount {show(d['amount'])} is not a number >= 0"
     if d.get("amount") is not None and d.get("currency") is None:
         yield f"{at}.amount {show(d['amount'])} is sent without currency"
@@ -332,6 +413,39 @@ def invalid_event_details(s: CapiEvent) -> Iterator[str]:
                 f"{at}.content_category {show(cat)} is not a Google product taxonomy category "
                 "(e.g. 'Apparel & Accessories > Shoes' or its numeric id)"
             )
+
+
+@rule(
+    "CAPI_VALUE_NOT_AMOUNT",
+    "error",
+    "capi",
+    "event_details.value is sent: CAPI's revenue field is event_details.amount (the pixel's "
+    "value is not CAPI's amount)",
+)
+def value_not_amount(s: CapiEvent) -> Iterator[str]:
+    d = _details(s)
+    if "value" in d:
+        yield (
+            f"events[{s.index}].event_details.value {show(d['value'])}: CAPI reads amount, "
+            "not value; rename it to amount"
+        )
+
+
+@rule(
+    "CAPI_PURCHASE_WITHOUT_AMOUNT",
+    "error",
+    "capi",
+    "a PURCHASE without event_details.amount or event_details.currency (both required)",
+)
+def purchase_without_amount(s: CapiEvent) -> Iterator[str]:
+    if canonical_capi_name(s.event.get("event_name")) != "PURCHASE":
+        return
+    d = _details(s)
+    missing = [k for k in ("amount", "currency") if d.get(k) in (None, "")]
+    if missing == ["currency"]:
+        return  # CAPI_INVALID_EVENT_DETAILS: amount without currency
+    if missing:
+        yield f"events[{s.index}] is a PURCHASE without event_details.{' or '.join(missing)}"
 
 
 @rule(

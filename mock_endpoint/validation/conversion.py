@@ -1,6 +1,6 @@
 """Rules for the guide's server-side endpoint (``POST pixel.byspotify.com/api/v1/conversion``).
 
-Body (facts §7, the guide): ``{pixel_id, event_name, event_time, user_data: {em,
+Body (docs/evidence.md §7, the guide): ``{pixel_id, event_name, event_time, user_data: {em,
 client_ip_address, client_user_agent}, custom_data: {value, currency, order_id}}``. ``em`` is the
 SHA-256 of the trimmed, lowercased email. ``custom_data`` carries the pixel's parameters, so the
 pixel parameter rules (INVALID_VALUE, MISSING_CURRENCY, …) run on it too; their messages name

@@ -29,3 +29,11 @@ declare(
     "stats",
     "stats for a campaign id the simulation does not know, once campaigns are declared (404)",
 )
+declare(
+    "IMAGE_NO_CLIENT_IP",
+    "warning",
+    "pixel",
+    "a server-side image pixel call (no Cookie, no Sec-Fetch-* headers: not a browser) without "
+    "X-Forwarded-For: Spotify attributes by the visitor's IP and user agent, and the server's "
+    "own IP attributes nothing",
+)

@@ -1,6 +1,7 @@
 """Rules for one browser-side pixel event (ingest batch, image pixel, guide noscript image).
 
-Facts §1 and §3: the live event names, pixel key format and documented parameters.
+docs/evidence.md §1 and §3: the live event names, the pixel key
+format and the documented parameters (their types: :mod:`mock_endpoint.validation.params`).
 """
 
 from __future__ import annotations
@@ -11,15 +12,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mock_endpoint.records import Finding
+from mock_endpoint.validation.params import (
+    EXPECTED,
+    LINE_ITEM_FIELDS,
+    PARAMETERS,
+    ParamType,
+    conforms,
+)
 from mock_endpoint.validation.registry import rule, rules_for
 from mock_endpoint.validation.values import (
     HEX32_RE,
     KEY_PLACEHOLDERS,
     currency_problem,
-    is_amount,
-    is_count,
-    is_id,
     is_placeholder,
+    personal_data,
     show,
     walk,
 )
@@ -35,16 +41,6 @@ KNOWN_EVENTS: tuple[str, ...] = (
     "purchase",
     "alias",
     *(f"custom_event_{i}" for i in range(1, 6)),
-)
-STRING_PARAMS = ("discount_code", "type", "category")
-ID_PARAMS = ("event_id", "order_id")
-PRODUCT_PARAMS = (
-    "product_id",
-    "product_name",
-    "product_type",
-    "product_vendor",
-    "variant_id",
-    "variant_name",
 )
 
 
@@ -94,16 +90,35 @@ def invalid_pixel_key(s: PixelSubject) -> Iterator[str]:
         yield f"pixel key {key!r} is not 32 lowercase hex characters{hint}"
 
 
+def _documented_leaves(params: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    """(path, field name, value) of every documented parameter, line item fields included."""
+    for name, value in params.items():
+        if name not in PARAMETERS:
+            continue
+        if name == "line_items" and isinstance(value, list):
+            for i, item in enumerate(value):
+                if not isinstance(item, dict):
+                    continue
+                for field_name, v in item.items():
+                    if field_name in LINE_ITEM_FIELDS:
+                        yield f"line_items[{i}].{field_name}", field_name, v
+            continue
+        yield name, name, value
+
+
 @rule(
     "UNFILLED_PLACEHOLDER",
     "error",
     "pixel",
-    "a parameter holds an unfilled template placeholder ({{x}}, ${x}, <%x%>, [[x]], %%x%%, "
+    "a documented parameter holds an unfilled template placeholder ({{x}}, ${x}, <%x%>, [[x]], "
+    "%%x%%, Spotify's INSERT_* tokens, all-caps snippet tokens such as VARIANT_NAME, "
     "'undefined', 'null', 'NaN' or an empty string)",
 )
 def unfilled_placeholder(s: PixelSubject) -> Iterator[str]:
-    for path, value in walk(dict(s.params), ""):
-        if is_placeholder(value):
+    # Undocumented fields are the site's own (RudderStack's page fields, form fields): an empty
+    # one is not an install error.
+    for path, name, value in _documented_leaves(s.params):
+        if is_placeholder(value, name):
             yield f"parameter {path} is an unfilled placeholder: {show(value)}"
 
 
@@ -124,20 +139,32 @@ def missing_value(s: PixelSubject) -> Iterator[str]:
 
 @rule("INVALID_CURRENCY", "error", "pixel", "currency is not an active ISO 4217 code")
 def invalid_currency(s: PixelSubject) -> Iterator[str]:
-    if "currency" not in s.params or is_placeholder(s.params["currency"]):
+    if "currency" not in s.params or is_placeholder(s.params["currency"], "currency"):
         return
     problem = currency_problem(s.params["currency"])
     if problem:
         yield f"currency {problem}"
 
 
-@rule("INVALID_VALUE", "error", "pixel", "value is not a finite JSON number >= 0")
+@rule(
+    "INVALID_VALUE",
+    "error",
+    "pixel",
+    "value is not a number >= 0 (a JSON number, or a string that parses cleanly as one: "
+    "'133.55' is accepted, '79,99' and '$5' are not)",
+)
 def invalid_value(s: PixelSubject) -> Iterator[str]:
-    if "value" not in s.params or is_placeholder(s.params["value"]):
+    if "value" not in s.params or is_placeholder(s.params["value"], "value"):
         return
     value = s.params["value"]
-    if not is_amount(value):
+    if not conforms("float", value):
         yield f"value {show(value)} is not a number >= 0"
+
+
+def _typed_problem(path: str, name: str, value: Any, kind: ParamType) -> str | None:
+    if value is None or is_placeholder(value, name) or conforms(kind, value):
+        return None
+    return f"{path} {show(value)} is not {EXPECTED[kind]}"
 
 
 def _line_item_problems(items: Any) -> Iterator[str]:
@@ -148,15 +175,11 @@ def _line_item_problems(items: Any) -> Iterator[str]:
         if not isinstance(item, dict):
             yield f"line_items[{i}] {show(item)} is not an object"
             continue
-        value, quantity = item.get("value"), item.get("quantity")
-        if "value" in item and not is_placeholder(value) and not is_amount(value):
-            yield f"line_items[{i}].value {show(value)} is not a number >= 0"
-        if "quantity" in item and not is_placeholder(quantity) and not is_count(quantity):
-            yield f"line_items[{i}].quantity {show(quantity)} is not an integer >= 0"
-        for name in PRODUCT_PARAMS:
-            v = item.get(name)
-            if name in item and v is not None and not is_placeholder(v) and not is_id(v):
-                yield f"line_items[{i}].{name} {show(v)} is not a string or number"
+        for name, kind in LINE_ITEM_FIELDS.items():
+            if name in item:
+                problem = _typed_problem(f"line_items[{i}].{name}", name, item[name], kind)
+                if problem:
+                    yield problem
 
 
 @rule(
@@ -164,39 +187,54 @@ def _line_item_problems(items: Any) -> Iterator[str]:
     "warning",
     "pixel",
     "a documented parameter has the wrong type (quantity, is_new_customer, line_items, "
-    "event_id, order_id, discount_code, type, category, product_*, variant_*)",
+    "event_id, order_id, discount_code, type, category, product_*, variant_*); numbers and "
+    "booleans sent as strings that parse cleanly ('3', 'true') are accepted",
 )
 def invalid_parameter(s: PixelSubject) -> Iterator[str]:
-    p = s.params
-
-    def given(name: str) -> bool:
-        return name in p and p[name] is not None and not is_placeholder(p[name])
-
-    if given("quantity") and not is_count(p["quantity"]):
-        yield f"quantity {show(p['quantity'])} is not an integer >= 0"
-    if "is_new_customer" in p and not isinstance(p["is_new_customer"], bool):
-        yield f"is_new_customer {show(p['is_new_customer'])} is not a boolean"
-    if given("line_items"):
-        yield from _line_item_problems(p["line_items"])
-    for name in ID_PARAMS + PRODUCT_PARAMS:
-        if given(name) and not is_id(p[name]):
-            yield f"{name} {show(p[name])} is not a string or number"
-    for name in STRING_PARAMS:
-        if given(name) and not isinstance(p[name], str):
-            yield f"{name} {show(p[name])} is not a string"
+    for name, kind in PARAMETERS.items():
+        if name in ("value", "currency") or name not in s.params:
+            continue  # INVALID_VALUE, INVALID_CURRENCY
+        value = s.params[name]
+        if name == "line_items":
+            if value is not None and not is_placeholder(value, name):
+                yield from _line_item_problems(value)
+            continue
+        problem = _typed_problem(name, name, value, kind)
+        if problem:
+            yield problem
 
 
 @rule(
     "MISSING_ORDER_ID",
     "warning",
     "pixel",
-    "a purchase has neither order_id nor event_id (no deduplication possible)",
+    "a purchase has neither order_id nor event_id: Spotify deduplicates pixel and server-side "
+    "events by event_id only",
 )
 def missing_order_id(s: PixelSubject) -> Iterator[str]:
     if s.name == "purchase" and not (
         _present(s.params, "order_id") or _present(s.params, "event_id")
     ):
-        yield "purchase has neither order_id nor event_id: it cannot be deduplicated"
+        yield (
+            "purchase has neither order_id nor event_id: send the event_id your server-side "
+            "(Conversions API) event uses, Spotify deduplicates by event_id only"
+        )
+
+
+@rule(
+    "PERSONAL_DATA_IN_EVENT",
+    "warning",
+    "pixel",
+    "an event other than alias carries raw personal data (an email address or a phone number)",
+)
+def personal_data_in_event(s: PixelSubject) -> Iterator[str]:
+    if s.name in ("alias", "conf"):
+        return  # alias is where identifiers belong: the pixel hashes them itself
+    for path, value in walk(dict(s.params), ""):
+        kind = personal_data(path.rsplit(".", 1)[-1], value)
+        if kind:
+            # the value itself is never repeated: a finding must not leak what it reports
+            yield f"parameter {path} holds {kind} in a {s.name!r} event"
 
 
 def validate_pixel_event(

@@ -2,7 +2,7 @@
 
 A rule's ``check`` receives a subject (what is validated: a pixel event, a CAPI event, a guide
 conversion) and yields one message per problem; :meth:`Rule.run` turns them into findings. The
-mock attaches the findings to its records; the auditor (issue 5) reads the same table.
+mock attaches the findings to its records; the auditor reads the same table.
 """
 
 from __future__ import annotations

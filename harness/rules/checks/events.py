@@ -12,7 +12,7 @@ from typing import Any
 from harness.capture.timeline import SpdtCall
 from harness.rules.checks.flow import COUNTED
 from harness.rules.checks.install import script_loaded
-from harness.rules.facts import Facts, decode_arg, norm, params_of
+from harness.rules.facts import NON_EVENTS, Facts, decode_arg, norm, params_of
 from harness.rules.model import Hit, check
 from mock_endpoint.hosts import SPOTIFY_HOSTS
 from mock_endpoint.validation import KNOWN_EVENTS, validate_pixel_event
@@ -26,6 +26,7 @@ PARAM_CODES = (
     "INVALID_PARAMETER",
     "MISSING_ORDER_ID",
     "UNKNOWN_EVENT",
+    "PERSONAL_DATA_IN_EVENT",
 )
 VOLATILE = frozenset({"ts", "time", "timestamp", "sid", "uid", "seq", "nonce"})
 CUSTOM_MESSAGE = (
@@ -185,8 +186,8 @@ def duplicate_event(facts: Facts) -> Iterator[Hit]:
     groups: dict[tuple[str, str, str, str], list[Any]] = {}
     for item in facts.delivered:
         event = item.event
-        if event.name in repeatable:
-            continue
+        if event.name in repeatable or event.name in NON_EVENTS:
+            continue  # alias may be sent once per product or tag firing: never a duplicate
         key = (event.name, str(event.key), item.page, _signature(event.params))
         groups.setdefault(key, []).append(item)
     for (name, _, page, _), items in groups.items():
