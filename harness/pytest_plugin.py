@@ -32,7 +32,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Playwright
 
 from harness.browser.launch import parse_host_mapping
-from harness.context import PixelContext
+from harness.context import CLICK_ID_STORAGE_MODES, DEFAULT_CLICK_ID_STORAGE, PixelContext
 from harness.errors import HarnessError
 from harness.lab import DEFAULT_CLICK_ID_PARAM, SCRIPT_MODES, Harness
 from mock_endpoint.server import MockEndpoint
@@ -49,21 +49,28 @@ class SpdtConfig:
     script: str = "emulated"
     hosts: Mapping[str, str] = field(default_factory=dict)
     capture: bool = True
+    click_id_storage: str = DEFAULT_CLICK_ID_STORAGE  # "live" (sessionStorage) or "guide" (cookie)
 
     def with_marker(self, marker: pytest.Mark | None) -> SpdtConfig:
         if marker is None:
             return self
-        unknown = set(marker.kwargs) - {"click_id_param", "script", "hosts", "capture"}
+        known = {"click_id_param", "script", "hosts", "capture", "click_id_storage"}
+        unknown = set(marker.kwargs) - known
         if marker.args or unknown:
             raise pytest.UsageError(
                 "@pytest.mark.spdt takes keyword arguments click_id_param, script, hosts, "
-                f"capture; got {', '.join(sorted(unknown)) or 'positional arguments'}"
+                "capture, click_id_storage; got "
+                f"{', '.join(sorted(unknown)) or 'positional arguments'}"
             )
         merged = replace(self, **{k: v for k, v in marker.kwargs.items() if k != "hosts"})
         if "hosts" in marker.kwargs:
             merged = replace(merged, hosts={**self.hosts, **marker.kwargs["hosts"]})
         if merged.script not in SCRIPT_MODES:
             raise pytest.UsageError(f"spdt marker: script must be one of {SCRIPT_MODES}")
+        if merged.click_id_storage not in CLICK_ID_STORAGE_MODES:
+            raise pytest.UsageError(
+                f"spdt marker: click_id_storage must be one of {CLICK_ID_STORAGE_MODES}"
+            )
         return merged
 
 
@@ -89,6 +96,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="serve our emulated ping.min.js (default) or let the live one load",
     )
     group.addoption(
+        "--spdt-click-id-storage",
+        default=DEFAULT_CLICK_ID_STORAGE,
+        choices=CLICK_ID_STORAGE_MODES,
+        help="where the emulated pixel keeps the click id: live (sessionStorage, default) or "
+        "guide (a first-party cookie too)",
+    )
+    group.addoption(
         "--spdt-click-id-param",
         default=DEFAULT_CLICK_ID_PARAM,
         help=f"click id query parameter for landings (default {DEFAULT_CLICK_ID_PARAM})",
@@ -98,7 +112,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "spdt(click_id_param=..., script='emulated'|'live', hosts={...}, capture=True): "
+        "spdt(click_id_param=..., script='emulated'|'live', hosts={...}, capture=True, "
+        "click_id_storage='live'|'guide'): "
         "options for the spdt_context fixture",
     )
 
@@ -128,6 +143,7 @@ def spdt_config(pytestconfig: pytest.Config) -> SpdtConfig:
         click_id_param=pytestconfig.getoption("spdt_click_id_param"),
         script=pytestconfig.getoption("spdt_script"),
         hosts=hosts,
+        click_id_storage=pytestconfig.getoption("spdt_click_id_storage"),
     )
 
 
@@ -205,7 +221,10 @@ def spdt_context(
         pytest.fail(f"{type(exc).__name__}: {exc}", pytrace=False)
     context_args = {k: v for k, v in browser_context_args.items() if k != "user_agent"}
     ctx = harness.new_context(
-        click_id_param=config.click_id_param, capture=config.capture, **context_args
+        click_id_param=config.click_id_param,
+        capture=config.capture,
+        click_id_storage=config.click_id_storage,
+        **context_args,
     )
     ctx.context.tracing.start(screenshots=True, snapshots=True)
     try:

@@ -29,6 +29,8 @@ from mock_endpoint.hosts import (
     CAPI_HOST,
     IMAGE_HOST,
     INGEST_HOST,
+    LEGACY_PING_HOST,
+    LEGACY_SCRIPT_HOST,
     SCRIPT_HOST,
     bare_host,
 )
@@ -43,7 +45,10 @@ _SESSION = Param("session", "only this recorder session")
 _FILTERS = (
     _SESSION,
     Param("host", "only hits on this host name"),
-    Param("kind", "script, ingest, preflight, image, noscript, conversion, capi, stats, unknown"),
+    Param(
+        "kind",
+        "script, ingest, preflight, image, noscript, conversion, capi, stats, legacy_ping, unknown",
+    ),
     Param("event", "only records with an event of this name"),
     Param(
         "has_findings",
@@ -148,6 +153,29 @@ ROUTES: tuple[Route, ...] = (
             Param("discount_code", "discount code"),
         ),
         responses={"200": "a 1x1 GIF (valid or not; findings are recorded)"},
+    ),
+    # -- cdn.pdst.fm and ping.pdst.fm: the legacy Podsights loader -------------------------
+    Route(
+        "GET",
+        "/ping.min.js",
+        script.ping_min_js,
+        "getLegacyPingScript",
+        "the emulated ping.min.js on the legacy Podsights CDN (the same script)",
+        host=LEGACY_SCRIPT_HOST,
+        kind="script",
+        response_type="application/javascript",
+        responses={"200": "the script", "304": "not modified (If-None-Match)"},
+    ),
+    Route(
+        "GET",
+        "/tr.gif",
+        script.legacy_ping,
+        "getLegacyPing",
+        "the legacy Podsights tracking image (recorded, never validated: its fields are unknown)",
+        host=LEGACY_PING_HOST,
+        kind="legacy_ping",
+        response_type="image/gif",
+        responses={"200": "a 1x1 GIF"},
     ),
     # -- capi.spotify.com ------------------------------------------------------------------
     Route(
