@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from harness.capture.timeline import NetworkEvent, PageLoad
-from harness.rules.facts import LEGACY_LOADER, Document, Facts, norm, show_key
+from harness.rules.facts import Document, Facts, norm, show_key
 from harness.rules.model import Hit, check
 from mock_endpoint.validation import validate_pixel_event
 
@@ -369,7 +369,7 @@ def legacy_podsights_loader(facts: Facts) -> Iterator[Hit]:
         if not evidence or not script_loaded(facts, page)[0]:
             continue
         yield Hit(
-            f"{facts.url(page.url)} installs the pixel through {LEGACY_LOADER} "
+            f"{facts.url(page.url)} installs the pixel through the legacy Podsights loader "
             "(cdn.pdst.fm/ping.min.js, window.pdst): a supported install that loads the same "
             "ping.min.js as pixel.byspotify.com.",
             page=facts.url(page.url),
