@@ -43,7 +43,10 @@
   }
 
   var seq = 0;
-  var targets = new WeakMap(); // recording proxy -> target function (every global's proxies)
+  var targets = new WeakMap(); // recording proxy -> target function
+  var proxies = new WeakMap(); // target function -> recording proxy (one per function, so that
+                               // `pdst === spdt` stays true when both hold the same function)
+  var lastRead = "spdt";       // the global read last: the one a call went through
 
   function shape(v) {
     if (typeof v === "function") { return "function"; }
@@ -54,7 +57,6 @@
    * same script behind another global). Each global counts its own generations. */
   function watch(name) {
     var current;                 // what the page assigned to window[name]
-    var proxies = new WeakMap(); // target function -> recording proxy
     var generation = 0;          // how many distinct values the global has held
     function wrap(fn) {
       if (typeof fn !== "function") { return fn; }
@@ -69,7 +71,7 @@
             rec = { seq: ++seq, document: documentId, page_url: w.location.href, command: clone(args[0], 0, []),
                     args: clone(Array.prototype.slice.call(args, 1), 0, []),
                     time: w.performance ? w.performance.now() : 0,
-                    stub: born <= 1 ? "function" : "live", threw: false, error: null, global: name };
+                    stub: born <= 1 ? "function" : "live", threw: false, error: null, global: lastRead };
           }
           try {
             var result = Reflect.apply(target, self, args);
@@ -89,7 +91,7 @@
       Object.defineProperty(w, name, {
         configurable: true,
         enumerable: true,
-        get: function () { return wrap(current); },
+        get: function () { lastRead = name; return wrap(current); },
         set: function (value) {
           var real = (typeof value === "function" && targets.get(value)) || value;
           if (real === current) { return; }
