@@ -72,8 +72,10 @@ ROUTES: tuple[Route, ...] = (
         "/ping.min.js",
         script.ping_min_js,
         "getPingScript",
-        "the emulated ping.min.js (recorded with the page that loaded it)",
+        "the emulated ping.min.js (recorded with the page that loaded it); the same script on "
+        "the legacy Podsights CDN",
         host=SCRIPT_HOST,
+        also_on=(LEGACY_SCRIPT_HOST,),
         kind="script",
         response_type="application/javascript",
         responses={"200": "the script", "304": "not modified (If-None-Match)"},
@@ -154,18 +156,7 @@ ROUTES: tuple[Route, ...] = (
         ),
         responses={"200": "a 1x1 GIF (valid or not; findings are recorded)"},
     ),
-    # -- cdn.pdst.fm and ping.pdst.fm: the legacy Podsights loader -------------------------
-    Route(
-        "GET",
-        "/ping.min.js",
-        script.ping_min_js,
-        "getLegacyPingScript",
-        "the emulated ping.min.js on the legacy Podsights CDN (the same script)",
-        host=LEGACY_SCRIPT_HOST,
-        kind="script",
-        response_type="application/javascript",
-        responses={"200": "the script", "304": "not modified (If-None-Match)"},
-    ),
+    # -- ping.pdst.fm: the legacy Podsights loader's tracking image -------------------------
     Route(
         "GET",
         "/tr.gif",
@@ -306,7 +297,8 @@ ROUTES: tuple[Route, ...] = (
 
 _BY_HOST: dict[str | None, list[Route]] = {}
 for _route in ROUTES:
-    _BY_HOST.setdefault(_route.host, []).append(_route)
+    for _host in _route.hosts or (None,):
+        _BY_HOST.setdefault(_host, []).append(_route)
 
 
 def host_routes(host: str) -> list[Route]:
