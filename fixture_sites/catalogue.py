@@ -55,8 +55,12 @@ SCENARIO_KEYS = frozenset(
         "findings",
         "must_not",
         "redirects",
+        "click_id_storage",
     }
 )
+# Where the emulated pixel keeps the click id for a scenario (docs/emulator.md): "live"
+# (sessionStorage) or "guide" (a first-party cookie too); None: the runner's choice.
+CLICK_ID_STORAGE_MODES = ("live", "guide")
 # names the renderer provides to every template; a site variable may not take them
 RESERVED_VARS = frozenset({"scenario", "page", "site_title", "host", "url", "home"})
 REDIRECT_KEYS = frozenset({"to", "host", "status", "query", "via"})
@@ -115,6 +119,7 @@ class Scenario:
     redirects: dict[str, Redirect] = field(default_factory=dict)
     page_vars: dict[str, dict[str, Any]] = field(default_factory=dict)
     page_headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    click_id_storage: str | None = None
 
     @property
     def host(self) -> str:
@@ -353,6 +358,12 @@ def _parse_scenario(raw: Any, sites: dict[str, Site], checks: CatalogueChecks) -
     both = sorted(findings & must_not)
     if both:
         raise FixtureSiteError(f"{where}: {both} in both findings and must_not")
+    storage = raw.get("click_id_storage")
+    if storage is not None and storage not in CLICK_ID_STORAGE_MODES:
+        raise FixtureSiteError(
+            f"{where}: click_id_storage {storage!r}: expected one of "
+            f"{', '.join(CLICK_ID_STORAGE_MODES)}"
+        )
     return Scenario(
         name=name,
         site=site,
@@ -367,6 +378,7 @@ def _parse_scenario(raw: Any, sites: dict[str, Site], checks: CatalogueChecks) -
         page_headers={
             str(p): {str(k): str(v) for k, v in h.items()} for p, h in page_headers.items()
         },
+        click_id_storage=storage,
     )
 
 

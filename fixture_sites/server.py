@@ -64,7 +64,9 @@ async def container(request: web.Request) -> web.Response:
     if scenario is None or page_name not in scenario.site.pages:
         return not_found(f"no tag-manager container for /{name}/{page_name}")
     vars_ = scenario.vars_for(page_name)
-    if vars_["loader"] == "inline" and not vars_["tag_manager_copy"]:
+    if vars_["loader"] == "inline" and not (
+        vars_["tag_manager_copy"] or vars_["tag_manager_events"]
+    ):
         return not_found(f"scenario {name} uses no tag manager")
     body = render_container(scenario, page_name, bare_host(request.host))
     response = web.Response(text=body, content_type="application/javascript", charset="utf-8")

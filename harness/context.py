@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -18,13 +19,30 @@ from harness.assertions.findings import check_findings
 from harness.assertions.matching import EventMatcher, count_report, near_miss_report
 from harness.capture.recorder import Recorder
 from harness.capture.timeline import LandingInfo, Timeline
-from harness.errors import AssertionFailed, NavigationError
+from harness.errors import AssertionFailed, NavigationError, UsageError
 from harness.rules import AuditFinding, RuleConfig, evaluate
 from mock_endpoint.records import PixelEvent, Record
 from mock_endpoint.server import MockEndpoint
 from mock_endpoint.session import user_agent_with_session
 
 CLICK_ID_STORAGE_KEY = "click_id"
+# Where the emulated pixel keeps the click id: "live" (sessionStorage only, as the live pixel
+# does) or "guide" (a first-party cookie too, as the setup guide says). docs/emulator.md.
+CLICK_ID_STORAGE_MODES = ("live", "guide")
+DEFAULT_CLICK_ID_STORAGE = "live"
+
+
+def emulator_config_script(settings: dict[str, Any]) -> str:
+    """An init script that gives the emulated ping.min.js these settings: a page's own
+    ``window.__spdtEmulatorConfig = {...}`` is merged over them, never dropped."""
+    preset = json.dumps(settings)
+    return (
+        "(function(){var preset=" + preset + ",own;"
+        "function merged(){var out={},k;for(k in preset){out[k]=preset[k];}"
+        "if(own&&typeof own==='object'){for(k in own){out[k]=own[k];}}return out;}"
+        "try{Object.defineProperty(window,'__spdtEmulatorConfig',{configurable:true,"
+        "get:function(){return merged();},set:function(v){own=v;}});}catch(e){}})();"
+    )
 
 
 def with_query_param(url: str, name: str, value: str) -> str:
@@ -74,6 +92,7 @@ class PixelContext:
         self.click_id_param = click_id_param
         self._page: Page | None = None
         self.landings: list[Landing] = []
+        self.click_id_storage = DEFAULT_CLICK_ID_STORAGE
         self.recorder = Recorder(context) if capture else None
 
     @classmethod
@@ -87,8 +106,14 @@ class PixelContext:
         click_id_param: str,
         java_script_enabled: bool = True,
         capture: bool = True,
+        click_id_storage: str = DEFAULT_CLICK_ID_STORAGE,
         **context_args: Any,
     ) -> PixelContext:
+        if click_id_storage not in CLICK_ID_STORAGE_MODES:
+            raise UsageError(
+                f"click id storage {click_id_storage!r}: expected one of "
+                f"{', '.join(CLICK_ID_STORAGE_MODES)}"
+            )
         context = browser.new_context(
             user_agent=user_agent_with_session(user_agent, session),
             java_script_enabled=java_script_enabled,
@@ -100,7 +125,12 @@ class PixelContext:
         with contextlib.suppress(PlaywrightError):
             context.grant_permissions(["local-network-access"])
         try:
-            return cls(context, mock, session, click_id_param, capture=capture)
+            if click_id_storage != DEFAULT_CLICK_ID_STORAGE:
+                preset = {"clickIdStorage": click_id_storage}
+                context.add_init_script(emulator_config_script(preset))
+            made = cls(context, mock, session, click_id_param, capture=capture)
+            made.click_id_storage = click_id_storage
+            return made
         except BaseException:
             context.close()
             raise
@@ -408,22 +438,42 @@ class PixelContext:
         lines.extend(f"  - {', '.join(cookie_differences(c, attrs))}" for c in cookies)
         raise AssertionFailed("\n".join(lines))
 
-    def expect_click_id_persisted(self, click_id: str | None = None) -> list[str]:
-        """After a landing, the click id must be stored first-party; returns where it is."""
+    def expect_click_id_persisted(
+        self, click_id: str | None = None, *, storage: tuple[str, ...] | None = None
+    ) -> list[str]:
+        """After a landing, the click id must be stored first-party; returns where it is.
+
+        ``storage``: where it counts, any of "cookie", "local", "session". By default the
+        context's click id storage mode decides: "live" (the live pixel) needs sessionStorage,
+        "guide" (the setup guide) a first-party cookie."""
         if click_id is None:
             if not self.landings or self.landings[-1].click_id is None:
                 raise AssertionFailed("expect_click_id_persisted: no landing with a click id yet")
             click_id = self.landings[-1].click_id
         assert click_id is not None
-        places = self.click_id_locations(click_id)
+        wanted = storage or (("cookie",) if self.click_id_storage == "guide" else ("session",))
+        unknown = set(wanted) - {"cookie", "local", "session"}
+        if unknown:
+            raise UsageError(
+                f"expect_click_id_persisted: storage {sorted(unknown)}: expected cookie, local "
+                "or session"
+            )
+        prefixes = tuple(
+            {"cookie": "cookie ", "local": "localStorage ", "session": "sessionStorage "}[w]
+            for w in wanted
+        )
+        found = self.click_id_locations(click_id)
+        places = [p for p in found if p.startswith(prefixes)]
         if not places:
             names = sorted(c["name"] for c in self.cookies())
-            storage = self.storage()
+            kept = self.storage()
+            where = " or ".join(p.strip() for p in prefixes)
+            elsewhere = f" (it is in {', '.join(found)})" if found else ""
             raise AssertionFailed(
-                f"expected click id {click_id!r} in a first-party cookie or storage on "
-                f"{self.page.url}; cookies: {names or 'none'}; sessionStorage keys: "
-                f"{sorted(storage['session']) or 'none'}; localStorage keys: "
-                f"{sorted(storage['local']) or 'none'}"
+                f"expected click id {click_id!r} in {where} on {self.page.url}"
+                f" (click id storage {self.click_id_storage!r}){elsewhere}; cookies: "
+                f"{names or 'none'}; sessionStorage keys: {sorted(kept['session']) or 'none'}; "
+                f"localStorage keys: {sorted(kept['local']) or 'none'}"
             )
         return places
 

@@ -50,7 +50,8 @@ class ScenarioResult:
 
 def run_scenario(lab: Harness, scenario: Scenario, click_id_param: str) -> ScenarioResult:
     started = time.monotonic()
-    with lab.new_context(click_id_param=click_id_param) as ctx:
+    storage = scenario.click_id_storage or lab.click_id_storage
+    with lab.new_context(click_id_param=click_id_param, click_id_storage=storage) as ctx:
         timeline, problems = capture_flow(
             lab, ctx, scenario.resolved_flow(), click_id=new_click_id()
         )

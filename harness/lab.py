@@ -23,7 +23,7 @@ from playwright.sync_api import Error as PlaywrightError
 from fixture_sites.server import FixtureServer
 from harness.browser.discovery import BrowserExecutable, find_browser
 from harness.browser.launch import HostMap, launch_args
-from harness.context import PixelContext
+from harness.context import CLICK_ID_STORAGE_MODES, DEFAULT_CLICK_ID_STORAGE, PixelContext
 from harness.errors import BrowserLaunchError, UsageError
 from mock_endpoint.hosts import SCRIPT_HOST
 from mock_endpoint.server import MockEndpoint
@@ -53,6 +53,7 @@ class Harness:
         playwright: Playwright | None = None,
         script: str = "emulated",
         launch_options: Mapping[str, Any] | None = None,
+        click_id_storage: str = DEFAULT_CLICK_ID_STORAGE,
     ) -> None:
         """``script`` "emulated" serves our ping.min.js from the mock; "live" lets the real one
         load from pixel.byspotify.com while every event host stays mapped to the mock.
@@ -63,7 +64,15 @@ class Harness:
         """
         if script not in SCRIPT_MODES:
             raise UsageError(f"script mode {script!r}: expected one of {', '.join(SCRIPT_MODES)}")
+        if click_id_storage not in CLICK_ID_STORAGE_MODES:
+            raise UsageError(
+                f"click id storage {click_id_storage!r}: expected one of "
+                f"{', '.join(CLICK_ID_STORAGE_MODES)}"
+            )
         self.script = script
+        # Where the emulated pixel keeps the click id in every context (unless a context asks
+        # otherwise): "live" (sessionStorage) or "guide" (a cookie too). docs/emulator.md.
+        self.click_id_storage = click_id_storage
         self._passthrough = passthrough
         self._launch_options = dict(launch_options or {})
         self._own_playwright = playwright is None
@@ -172,6 +181,7 @@ class Harness:
         **context_args: Any,
     ) -> PixelContext:
         """A fresh browser context whose pixel traffic the mock records under its own session."""
+        context_args.setdefault("click_id_storage", self.click_id_storage)
         if self.browser is None:
             raise BrowserLaunchError("the harness is not started (use `with Harness() as lab:`)")
         return PixelContext.create(

@@ -39,7 +39,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Playwright
 
 from harness.browser.launch import parse_host_mapping
-from harness.context import PixelContext
+from harness.context import CLICK_ID_STORAGE_MODES, DEFAULT_CLICK_ID_STORAGE, PixelContext
 from harness.errors import HarnessError
 from harness.lab import DEFAULT_CLICK_ID_PARAM, SCRIPT_MODES, Harness
 from harness.mock_view import MockView
@@ -47,7 +47,9 @@ from mock_endpoint.server import MockEndpoint
 from mock_endpoint.studio.state import StudioState, studio_state
 
 MARKER = "spdt"
-MARKER_KEYS = frozenset({"click_id_param", "script", "hosts", "capture", "sites"})
+MARKER_KEYS = frozenset(
+    {"click_id_param", "script", "hosts", "capture", "sites", "click_id_storage"}
+)
 TRACING_MODES = ("off", "on", "retain-on-failure")
 _REPORT_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
 # how many of each mock's internal errors earlier tests already reported
@@ -64,6 +66,7 @@ class SpdtConfig:
     capture: bool = True
     # serve this project's demo fixture sites (shop.test ...) to the browser; off unless asked
     sites: bool = False
+    click_id_storage: str = DEFAULT_CLICK_ID_STORAGE  # "live" (sessionStorage) or "guide" (cookie)
 
     def with_marker(self, marker: pytest.Mark | None) -> SpdtConfig:
         if marker is None:
@@ -72,13 +75,18 @@ class SpdtConfig:
         if marker.args or unknown:
             raise pytest.UsageError(
                 "@pytest.mark.spdt takes keyword arguments click_id_param, script, hosts, "
-                f"capture, sites; got {', '.join(sorted(unknown)) or 'positional arguments'}"
+                "capture, sites, click_id_storage; got "
+                f"{', '.join(sorted(unknown)) or 'positional arguments'}"
             )
         merged = replace(self, **{k: v for k, v in marker.kwargs.items() if k != "hosts"})
         if "hosts" in marker.kwargs:
             merged = replace(merged, hosts={**self.hosts, **marker.kwargs["hosts"]})
         if merged.script not in SCRIPT_MODES:
             raise pytest.UsageError(f"spdt marker: script must be one of {SCRIPT_MODES}")
+        if merged.click_id_storage not in CLICK_ID_STORAGE_MODES:
+            raise pytest.UsageError(
+                f"spdt marker: click_id_storage must be one of {CLICK_ID_STORAGE_MODES}"
+            )
         return merged
 
 
@@ -104,6 +112,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="serve our emulated ping.min.js (default) or let the live one load",
     )
     group.addoption(
+        "--spdt-click-id-storage",
+        default=DEFAULT_CLICK_ID_STORAGE,
+        choices=CLICK_ID_STORAGE_MODES,
+        help="where the emulated pixel keeps the click id: live (sessionStorage, default) or "
+        "guide (a first-party cookie too)",
+    )
+    group.addoption(
         "--spdt-click-id-param",
         default=DEFAULT_CLICK_ID_PARAM,
         help=f"click id query parameter for landings (default {DEFAULT_CLICK_ID_PARAM})",
@@ -121,7 +136,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "spdt(click_id_param=..., script='emulated'|'live', hosts={...}, capture=True, "
-        "sites=False): "
+        "sites=False, click_id_storage='live'|'guide'): "
         "options for the spdt_context fixture",
     )
 
@@ -201,6 +216,7 @@ def spdt_config(pytestconfig: pytest.Config) -> SpdtConfig:
         click_id_param=pytestconfig.getoption("spdt_click_id_param"),
         script=pytestconfig.getoption("spdt_script"),
         hosts=hosts,
+        click_id_storage=pytestconfig.getoption("spdt_click_id_storage"),
     )
 
 
@@ -281,7 +297,10 @@ def spdt_context(
         pytest.fail(f"{type(exc).__name__}: {exc}", pytrace=False)
     context_args = {k: v for k, v in browser_context_args.items() if k != "user_agent"}
     ctx = harness.new_context(
-        click_id_param=config.click_id_param, capture=config.capture, **context_args
+        click_id_param=config.click_id_param,
+        capture=config.capture,
+        click_id_storage=config.click_id_storage,
+        **context_args,
     )
     tracing = str(request.config.getoption("spdt_tracing"))
     if tracing != "off":

@@ -31,6 +31,8 @@ from mock_endpoint.hosts import (
     CAPI_HOST,
     IMAGE_HOST,
     INGEST_HOST,
+    LEGACY_PING_HOST,
+    LEGACY_SCRIPT_HOST,
     SCRIPT_HOST,
     bare_host,
 )
@@ -45,7 +47,10 @@ _SESSION = Param("session", "only this recorder session")
 _FILTERS = (
     _SESSION,
     Param("host", "only hits on this host name"),
-    Param("kind", "script, ingest, preflight, image, noscript, conversion, capi, stats, unknown"),
+    Param(
+        "kind",
+        "script, ingest, preflight, image, noscript, conversion, capi, stats, legacy_ping, unknown",
+    ),
     Param("event", "only records with an event of this name"),
     Param(
         "has_findings",
@@ -69,8 +74,10 @@ ROUTES: tuple[Route, ...] = (
         "/ping.min.js",
         script.ping_min_js,
         "getPingScript",
-        "the emulated ping.min.js (recorded with the page that loaded it)",
+        "the emulated ping.min.js (recorded with the page that loaded it); the same script on "
+        "the legacy Podsights CDN",
         host=SCRIPT_HOST,
+        also_on=(LEGACY_SCRIPT_HOST,),
         kind="script",
         response_type="application/javascript",
         responses={"200": "the script", "304": "not modified (If-None-Match)"},
@@ -150,6 +157,18 @@ ROUTES: tuple[Route, ...] = (
             Param("discount_code", "discount code"),
         ),
         responses={"200": "a 1x1 GIF (valid or not; findings are recorded)"},
+    ),
+    # -- ping.pdst.fm: the legacy Podsights loader's tracking image -------------------------
+    Route(
+        "GET",
+        "/tr.gif",
+        script.legacy_ping,
+        "getLegacyPing",
+        "the legacy Podsights tracking image (recorded, never validated: its fields are unknown)",
+        host=LEGACY_PING_HOST,
+        kind="legacy_ping",
+        response_type="image/gif",
+        responses={"200": "a 1x1 GIF"},
     ),
     # -- capi.spotify.com ------------------------------------------------------------------
     Route(
@@ -281,7 +300,8 @@ ROUTES: tuple[Route, ...] = (
 
 _BY_HOST: dict[str | None, list[Route]] = {}
 for _route in ROUTES:
-    _BY_HOST.setdefault(_route.host, []).append(_route)
+    for _host in _route.hosts or (None,):
+        _BY_HOST.setdefault(_host, []).append(_route)
 
 
 def host_routes(host: str) -> list[Route]:

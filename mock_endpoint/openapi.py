@@ -26,7 +26,7 @@ def build_openapi() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for route in ROUTES:
         item = paths.setdefault(route.path, {})
-        hosts = [route.host] if route.host else list(SPOTIFY_HOSTS)
+        hosts = list(route.hosts) or list(SPOTIFY_HOSTS)
         item["servers"] = [{"url": f"https://{h}"} for h in hosts]
         params = [p.to_openapi() for p in route.params]
         declared = {p.name for p in route.params if p.where == "path"}

@@ -76,7 +76,8 @@ class Record:
     host: str
     method: str
     path: str
-    kind: str  # script, ingest, image, noscript, conversion, capi, stats, preflight, unknown
+    # script, ingest, image, noscript, conversion, capi, stats, preflight, legacy_ping, unknown
+    kind: str
     status: int
     query: dict[str, str] = field(default_factory=dict)
     payload: Any = None

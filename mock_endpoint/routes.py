@@ -44,6 +44,7 @@ class Route:
     summary: str
     host: str | None = None
     kind: str = "unknown"  # Record.kind of hits on it (host routes)
+    also_on: tuple[str, ...] = ()  # further hosts serving the very same endpoint
     params: tuple[Param, ...] = ()
     body: tuple[str, ...] = ()  # accepted request content types
     responses: Mapping[str, str] = field(default_factory=lambda: {"200": "OK"})
@@ -57,6 +58,11 @@ class Route:
     def match(self, path: str) -> dict[str, str] | None:
         m = self._regex.match(path)
         return m.groupdict() if m else None
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """Every host name this route answers on (empty for the control API: all of them)."""
+        return (self.host, *self.also_on) if self.host else ()
 
     @property
     def label(self) -> str:

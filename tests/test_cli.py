@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from tests.cli import spdt
 from tests.mock_cli import running_mock
@@ -28,6 +29,32 @@ def test_unknown_scenario_is_a_one_line_usage_error(cli_env: dict[str, str]) -> 
         "UsageError: unknown scenario(s): no-such-scenario; see `spdt-harness sites --list`"
     )
     assert "Traceback" not in done.stderr
+
+
+def test_click_id_storage_takes_live_or_guide(cli_env: dict[str, str]) -> None:
+    for command in ("e2e", "audit"):
+        done = spdt(command, "--click-id-storage", "cookie", env=cli_env)
+        assert done.returncode == 2, command
+        assert "--click-id-storage: invalid choice: 'cookie' (choose from 'live', 'guide')" in (
+            done.stderr
+        )
+        assert "Traceback" not in done.stderr
+
+
+def test_e2e_runs_a_scenario_in_guide_storage(cli_env: dict[str, str], tmp_path: Path) -> None:
+    done = spdt(
+        "e2e",
+        "--click-id-params",
+        "spclid",
+        "--click-id-storage",
+        "guide",
+        "--output",
+        str(tmp_path),
+        "apex-to-www-cookie-scope",
+        env=cli_env,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "PASS  apex-to-www-cookie-scope[spclid]" in done.stdout
 
 
 def test_mock_prints_where_it_listens_and_stops_on_ctrl_c(cli_env: dict[str, str]) -> None:

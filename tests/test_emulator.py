@@ -20,6 +20,7 @@ import pytest
 
 from harness import Harness
 from harness.context import PixelContext
+from harness.errors import UsageError
 from tests.snippets import GUIDE_STUB, OFFICIAL_STUB
 
 pytestmark = pytest.mark.browser
@@ -213,32 +214,47 @@ def test_guide_snippet_verbatim_throws_and_tracks_nothing(
 
 
 # -- cookies, click id, storage ----------------------------------------------------------------
+GUIDE_STORAGE = "window.__spdtEmulatorConfig = {clickIdStorage: 'guide'};"
+
+
 @pytest.mark.parametrize(
-    ("param", "config"),
+    ("param", "config", "guide"),
     [
-        ("spclid", ""),
-        ("sp_click_id", ""),
-        ("my_click", "window.__spdtEmulatorConfig = {clickIdParams: ['my_click']};"),
+        ("spclid", "", False),
+        ("sp_click_id", "", False),
+        ("my_click", "window.__spdtEmulatorConfig = {clickIdParams: ['my_click']};", False),
+        ("spclid", GUIDE_STORAGE, True),
+        (
+            "my_click",
+            "window.__spdtEmulatorConfig = {clickIdParams: ['my_click'], clickIdStorage: 'guide'};",
+            True,
+        ),
     ],
 )
 def test_click_id_is_stored_and_attached_to_later_events(
-    ctx: PixelContext, param: str, config: str
+    ctx: PixelContext, param: str, config: str, guide: bool
 ) -> None:
     conf = f"spdt('conf', {{key: '{KEY}'}}); spdt('view');"
     click_id = show(ctx, "land", official(conf, before=config), param=param)
     assert click_id is not None
     first = ctx.expect_event("view", click_id=click_id)
 
-    cookies = {c["name"]: c for c in ctx.cookies()}
-    stored = cookies["_spdt_click_id"]
-    assert stored["value"] == click_id
-    assert stored["domain"] == "shop.test"  # host-only
-    assert stored["path"] == "/"
-    assert stored["secure"] is True
-    assert stored["sameSite"] == "Lax"
+    # live: sessionStorage click_id for the tab session, as the live pixel; guide: a cookie too
     assert ctx.storage()["session"]["click_id"] == click_id
+    cookies = {c["name"]: c for c in ctx.cookies()}
     state = loaded(ctx)
     assert state["clickIdSource"] == f"url:{param}"
+    assert state["config"]["clickIdStorage"] == ("guide" if guide else "live")
+    if not guide:
+        assert "_spdt_click_id" not in cookies
+        assert [c for c in cookies.values() if c["value"] == click_id] == []
+    else:
+        stored = cookies["_spdt_click_id"]
+        assert stored["value"] == click_id
+        assert stored["domain"] == "shop.test"  # host-only
+        assert stored["path"] == "/"
+        assert stored["secure"] is True
+        assert stored["sameSite"] == "Lax"
 
     show(ctx, "next", official(conf, before=config))
     later = ctx.expect_event("view", url=f"{BASE}/next", click_id=click_id)
@@ -277,11 +293,20 @@ def test_device_cookie_attributes_and_reuse(spdt_harness: Harness) -> None:
 
 
 @pytest.mark.parametrize(
-    ("config", "shared"),
-    [("", False), ("window.__spdtEmulatorConfig = {cookieDomain: 'auto'};", True)],
+    ("config", "shared", "guide"),
+    [
+        ("", False, False),
+        ("window.__spdtEmulatorConfig = {cookieDomain: 'auto'};", True, False),
+        (GUIDE_STORAGE, False, True),
+        (
+            "window.__spdtEmulatorConfig = {cookieDomain: 'auto', clickIdStorage: 'guide'};",
+            True,
+            True,
+        ),
+    ],
 )
 def test_cookie_domain_decides_whether_www_sees_the_apex_ids(
-    ctx: PixelContext, config: str, shared: bool
+    ctx: PixelContext, config: str, shared: bool, guide: bool
 ) -> None:
     conf = f"spdt('conf', {{key: '{KEY}'}}); spdt('view');"
     click_id = show(ctx, "apex", official(conf, before=config), param="spclid")
@@ -293,8 +318,9 @@ def test_cookie_domain_decides_whether_www_sees_the_apex_ids(
     ctx.page.set_content(official(conf, before=config), wait_until="load")
     www = ctx.expect_event("view", url="https://www.shop.test/emu/www")
     assert (www.device_id == apex.device_id) is shared
-    # the click id cookie follows the same rule; sessionStorage is per origin either way
-    assert (www.click_id == click_id) is shared
+    # the guide's click id cookie follows the same rule; sessionStorage (the live pixel's only
+    # store) is per origin either way, so in live mode www never sees the apex click id
+    assert www.click_id == (click_id if shared and guide else None)
 
 
 # -- alias ---------------------------------------------------------------------------------------
@@ -446,3 +472,101 @@ def test_blocked_storage_and_bad_calls_never_break_the_page(
     assert "__spdtEmulator" in added
     assert set(added) <= {"__keysBefore", "__spdtEmulator", "spdt"}
     assert page_errors == []
+
+
+# -- click id storage chosen by the harness ----------------------------------------------------
+def test_the_harness_option_selects_guide_storage_and_keeps_the_page_config(
+    spdt_harness: Harness,
+) -> None:
+    conf = f"spdt('conf', {{key: '{KEY}'}}); spdt('view');"
+    own = "window.__spdtEmulatorConfig = {cookieDomain: 'auto'};"
+    with spdt_harness.new_context(click_id_storage="guide") as ctx:
+        click_id = show(ctx, "land", official(conf, before=own), param="spclid")
+        ctx.expect_event("view", click_id=click_id)
+        stored = {c["name"]: c for c in ctx.cookies()}["_spdt_click_id"]
+        assert stored["value"] == click_id
+        assert stored["domain"] == ".shop.test"  # the page's own cookieDomain still applies
+        assert ctx.expect_click_id_persisted() == ["cookie _spdt_click_id (domain .shop.test)"]
+    with spdt_harness.new_context() as ctx:  # live, the default
+        click_id = show(ctx, "land", official(conf), param="spclid")
+        ctx.expect_event("view", click_id=click_id)
+        assert ctx.expect_click_id_persisted() == ["sessionStorage click_id"]
+        with pytest.raises(AssertionError) as failure:
+            ctx.expect_click_id_persisted(storage=("cookie",))
+    message = str(failure.value)
+    assert message.startswith(f"expected click id {click_id!r} in cookie on {BASE}/land?spclid=")
+    assert "(click id storage 'live') (it is in sessionStorage click_id)" in message
+
+
+def test_an_unknown_click_id_storage_is_a_usage_error(spdt_harness: Harness) -> None:
+    with pytest.raises(UsageError, match="click id storage 'tab': expected one of live, guide"):
+        spdt_harness.new_context(click_id_storage="tab")
+
+
+# -- the legacy Podsights loader ----------------------------------------------------------------
+PODSIGHTS = """
+(function (w, d) {
+  var id = 'pdst-capture', n = 'script';
+  if (!d.getElementById(id)) {
+    w.pdst = w.pdst || function () { (w.pdst.q = w.pdst.q || []).push(arguments); };
+    var e = d.createElement(n); e.id = id; e.async = 1;
+    e.src = 'https://cdn.pdst.fm/ping.min.js';
+    var s = d.getElementsByTagName(n)[0]; s.parentNode.insertBefore(e, s);
+  }
+  w.pdst('conf', { key: '%s' });
+  w.pdst('view');
+})(window, document);
+"""
+
+
+def test_the_podsights_loader_drains_pdst_q_and_defines_pdst(ctx: PixelContext) -> None:
+    html = page(PODSIGHTS % KEY, "<script>pdst('lead', {type: 'newsletter'});</script>")
+    click_id = show(ctx, "pdst", html, param="spclid")
+    view = ctx.expect_event("view", click_id=click_id)
+    lead = ctx.expect_event("lead", type="newsletter")
+    assert view.key == lead.key == KEY
+    state = loaded(ctx)
+    assert state["loader"] == "cdn.pdst.fm"
+    assert state["globals"] == ["spdt", "pdst"]
+    assert [c["via"] for c in state["calls"]] == ["queue", "queue", "queue"]
+    assert ctx.page.evaluate("() => window.pdst === window.spdt && typeof pdst") == "function"
+    ctx.page.evaluate("() => pdst('custom_event_1')")
+    ctx.expect_event("custom_event_1")
+    # the device cookie under this loader is __pdst (docs/emulator.md); no __spdt
+    names = {c["name"] for c in ctx.cookies()}
+    assert "__pdst" in names
+    assert "__spdt" not in names
+    # the script came from the legacy CDN, answered by the mock
+    hosts = {r.host for r in ctx.records() if r.kind == "script"}
+    assert hosts == {"cdn.pdst.fm"}
+    # the capture records pdst(...) calls under their own global
+    calls = [(c.global_name, c.command) for c in ctx.timeline().calls]
+    assert calls[:3] == [("pdst", "conf"), ("pdst", "view"), ("pdst", "lead")]
+
+
+def test_a_pdst_stub_next_to_spotifys_loader_is_handed_over(ctx: PixelContext) -> None:
+    stub = "w.pdst = w.pdst || function () { (w.pdst.q = w.pdst.q || []).push(arguments); };"
+    html = official(
+        f"spdt('conf', {{key: '{KEY}'}}); (function(w){{ {stub} }})(window); pdst('view');"
+    )
+    show(ctx, "both", html)
+    ctx.expect_event("view")
+    state = loaded(ctx)
+    assert state["loader"] == "cdn.pdst.fm"  # a pdst stub on the page: the legacy globals too
+    assert ctx.page.evaluate("() => window.pdst === window.spdt")
+
+
+def test_ping_pdst_fm_answers_a_gif_and_records_the_hit(ctx: PixelContext) -> None:
+    show(ctx, "ping", official(f"spdt('conf', {{key: '{KEY}'}});"))
+    status = ctx.page.evaluate(
+        "() => new Promise(ok => { const i = new Image(); i.onload = () => ok('loaded');"
+        " i.onerror = () => ok('error'); i.src = 'https://ping.pdst.fm/tr.gif?k=1'; })"
+    )
+    assert status == "loaded"
+    (hit,) = [r for r in ctx.records() if r.kind == "legacy_ping"]
+    assert (hit.host, hit.path, hit.status, hit.query) == (
+        "ping.pdst.fm",
+        "/tr.gif",
+        200,
+        {"k": "1"},
+    )

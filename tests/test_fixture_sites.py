@@ -289,3 +289,71 @@ def test_docs_table_lists_every_scenario() -> None:
     docs = (Path(__file__).resolve().parent.parent / "docs" / "fixture-sites.md").read_text()
     missing = [s.name for s in SCENARIOS if f"| `{s.name}` | {s.site.name} |" not in docs]
     assert missing == []
+
+
+# -- loaders seen in the wild (docs/evidence.md, "Loaders") -------------------------------------
+def _scripts(html: str) -> list[str]:
+    return re.findall(r"<script[^>]*>(.*?)</script>", html, re.S)
+
+
+def test_next_after_interactive_holds_the_snippet_only_as_an_escaped_string() -> None:
+    html = render_page(scenario("next-after-interactive"), "landing")
+    flight = [s for s in _scripts(html) if "self.__next_f.push([1," in s]
+    assert len(flight) == 1
+    assert "afterInteractive" in flight[0]
+    assert "spdt-capture" in flight[0]
+    assert "\\n" in flight[0]  # inside a JSON string, escaped
+    # no runnable copy of the snippet: the framework's bundle injects it after load
+    assert [s for s in _scripts(html) if "spdt" in s] == flight
+    assert 'src="/next-after-interactive/landing/container.js"' in html
+
+
+def test_gatsby_bundle_leaves_no_trace_of_the_pixel_in_the_html() -> None:
+    html = render_page(scenario("gatsby-script-bundle"), "landing")
+    before_noscript = html.split("<noscript>", 1)[0]
+    assert "spdt" not in before_noscript.replace("/gatsby-script-bundle/", "")
+    assert "ping.min.js" not in before_noscript
+    assert "afterLoad(later)" in render_container(scenario("gatsby-script-bundle"), "landing")
+
+
+def test_podsights_pages_use_the_legacy_loader_and_call_pdst() -> None:
+    html = render_page(scenario("podsights-legacy-loader"), "subscribed")
+    assert "var id = 'pdst-capture'" in html
+    assert "e.src = 'https://cdn.pdst.fm/ping.min.js';" in html
+    assert '<script>pdst("lead", {"category": "podcast", "type": "newsletter"});</script>' in html
+    assert "spdt(" not in html
+
+
+def test_gtm_minified_rudderstack_and_react_variants_render_their_shapes() -> None:
+    gtm = render_container(scenario("gtm-custom-html-minified"), "landing")
+    assert '(function(a,b){var d=\\"spdt-capture\\",e=\\"script\\";' in gtm
+    rudder = render_container(scenario("rudderstack-device-mode"), "landing")
+    assert "search: w.location.search" in rudder
+    assert "w.spdt(\\u0027view\\u0027, payload)" in rudder
+    assert "w.spdt(\\u0027view\\u0027);" not in rudder  # no base view: page() sends it
+    react = render_container(scenario("consent-use-effect"), "landing")
+    assert "__spotifyPixelConfigured" in react
+    assert "d.head.appendChild(script)" in react
+
+
+def test_stale_sri_and_two_tags_render_their_markup() -> None:
+    sri = render_page(scenario("stale-sri-hash"), "landing")
+    assert 'e.integrity = "sha384-oqVuAfXRKap7fdgcCY5uykM6' in sri
+    assert "e.crossOrigin = 'anonymous';" in sri
+    two = scenario("purchase-two-tags")
+    assert 'src="/purchase-two-tags/thanks/container.js"' in render_page(two, "thanks")
+    assert 'src="/purchase-two-tags/landing/container.js"' not in render_page(two, "landing")
+    tag = render_container(two, "thanks")
+    assert 'var mode = "events_only"' in tag
+    assert '"order_id": "SP-ORD-12345"' in tag
+
+
+def test_an_unknown_click_id_storage_is_refused() -> None:
+    data = yaml.safe_load(resources.files("fixture_sites").joinpath("catalogue.yaml").read_text())
+    data["scenarios"] = [dict(data["scenarios"][0], click_id_storage="cookie")]
+    with pytest.raises(
+        FixtureSiteError, match="click_id_storage 'cookie': expected one of live, guide"
+    ):
+        parse_catalogue(data)
+    assert scenario("apex-to-www-cookie-scope-guide").click_id_storage == "guide"
+    assert scenario("apex-to-www-cookie-scope").click_id_storage is None

@@ -27,6 +27,7 @@ from harness.capture.timeline import (
     Timeline,
 )
 from harness.rules import RULES, AuditFinding, RuleConfig, codes, evaluate
+from harness.rules.html import analyse
 from mock_endpoint.records import Finding, PixelEvent, Record
 from tests.spec import REAL_SITE_CODES, REQUIRED_CODES
 
@@ -973,7 +974,15 @@ def test_legacy_podsights_loader_is_the_pixel() -> None:
         pages=(page(LANDING, doc(legacy + noscript())),),
         network=(NetworkEvent("https://cdn.pdst.fm/ping.min.js", "GET", "script", LANDING, 200),),
     )
-    assert evaluate(timeline) == []
+    # a working install: only the information that names the loader
+    (info,) = evaluate(timeline)
+    assert (info.code, info.severity) == ("LEGACY_PODSIGHTS_LOADER", "info")
+    assert info.message.endswith(
+        "installs the pixel through the legacy Podsights loader (cdn.pdst.fm/ping.min.js, "
+        "window.pdst): a supported install that loads the same ping.min.js as "
+        "pixel.byspotify.com."
+    )
+    assert info.evidence[0].startswith("GET https://cdn.pdst.fm/ping.min.js → 200")
     csp = replace(
         timeline,
         pages=(
@@ -1235,3 +1244,167 @@ def test_one_conversion_through_the_js_and_the_image_pixel_is_counted_twice() ->
     assert "CONVERSION_COUNTED_TWICE" not in found(other)
     init = replace(timeline, records=(*timeline.records, image_hit("init", {})))
     assert "CONVERSION_COUNTED_TWICE" not in found(init)
+
+
+# -- loaders seen in the wild -----------------------------------------------------------------
+PDST_SCRIPT = "https://cdn.pdst.fm/ping.min.js"
+
+
+def podsights(key: str = KEY) -> str:
+    """The legacy Podsights snippet as sites still serve it (docs/evidence.md, "Loaders")."""
+    return f"""<script>
+  (function (w, d) {{
+    var id = 'pdst-capture', n = 'script';
+    if (!d.getElementById(id)) {{
+      w.pdst = w.pdst || function () {{ (w.pdst.q = w.pdst.q || []).push(arguments); }};
+      var e = d.createElement(n); e.id = id; e.async = 1;
+      e.src = 'https://cdn.pdst.fm/ping.min.js';
+      var s = d.getElementsByTagName(n)[0]; s.parentNode.insertBefore(e, s);
+    }}
+    w.pdst('conf', {{ key: '{key}' }});
+    w.pdst('view');
+  }})(window, document);
+</script>"""
+
+
+def podsights_timeline(*, loaded: bool = True) -> Timeline:
+    hit = NetworkEvent(
+        PDST_SCRIPT,
+        "GET",
+        "script",
+        LANDING,
+        200 if loaded else None,
+        None if loaded else "net::ERR_NAME_NOT_RESOLVED",
+    )
+    return replace(
+        good(),
+        pages=(page(LANDING, doc(podsights() + noscript())),),
+        calls=(
+            call(1, "conf", {"key": KEY}, global_name="pdst"),
+            call(2, "view", global_name="pdst"),
+        ),
+        network=(hit,),
+        records=(ingest("view"),) if loaded else (),
+        assignments=(SpdtAssignment(LANDING, 1, "function", ("q",), global_name="pdst"),),
+    )
+
+
+def test_the_podsights_snippet_is_a_base_code_with_its_key() -> None:
+    facts = analyse(
+        doc(podsights()), LANDING, ("pixel.byspotify.com", "cdn.pdst.fm"), "ping.min.js", ()
+    )
+    (base,) = facts.base_codes
+    assert (base.kind, base.calls, base.loads_script, base.legacy) == (
+        "official",
+        ("conf", "view"),
+        True,
+        True,
+    )
+    assert facts.conf_keys == (KEY,)
+    assert facts.legacy_loader
+    assert not analyse(
+        doc(official()), LANDING, ("pixel.byspotify.com",), "ping.min.js", ()
+    ).legacy_loader
+
+
+def test_a_site_on_the_podsights_loader_is_not_broken() -> None:
+    findings = found(podsights_timeline())
+    assert set(findings) == {"LEGACY_PODSIGHTS_LOADER"}
+    (info,) = findings["LEGACY_PODSIGHTS_LOADER"]
+    assert info.severity == "info"
+    assert info.evidence[1] == f'pdst(\'conf\', {{"key": "{KEY}"}}) on {LANDING[:-15]}…'
+
+
+def test_a_podsights_loader_that_does_not_load_is_named_in_the_finding() -> None:
+    findings = found(podsights_timeline(loaded=False))
+    assert "LEGACY_PODSIGHTS_LOADER" not in findings
+    (hit,) = findings["SCRIPT_NOT_LOADED"]
+    assert hit.message.startswith(
+        "The legacy Podsights loader cdn.pdst.fm is on https://shop.test/?spclid=clk1… but "
+        "ping.min.js did not load"
+    )
+    assert "PIXEL_NOT_FOUND" not in findings
+
+
+def test_pdst_events_without_conf_name_the_pdst_global() -> None:
+    timeline = replace(
+        podsights_timeline(), calls=(call(1, "view", global_name="pdst"),), records=()
+    )
+    (hit,) = found(timeline)["MISSING_CONF"]
+    assert hit.message.startswith("pdst events (view) are called on")
+    assert "pdst('conf', {key}) never is" in hit.message
+
+
+def test_ping_loaded_but_never_configured_says_so() -> None:
+    bare = doc(f'<script async src="{SCRIPT}"></script>')
+    timeline = replace(good(), pages=(page(LANDING, bare),), calls=(), records=())
+    (hit,) = found(timeline)["MISSING_CONF"]
+    assert hit.message == (
+        "ping.min.js is loaded on https://shop.test/?spclid=clk1… but the pixel is never "
+        "configured: no spdt('conf', {key}) and no event is called, so nothing is tracked."
+    )
+    assert hit.evidence[0].startswith(f"GET {SCRIPT} → 200")
+    # not loaded at all: that is SCRIPT_NOT_LOADED's business, not this one's
+    failed = replace(timeline, network=(script_hit(failure="net::ERR_FAILED"),))
+    assert "MISSING_CONF" not in found(failed)
+    assert "SCRIPT_NOT_LOADED" in found(failed)
+
+
+def test_a_script_refused_by_its_integrity_hash_did_not_load() -> None:
+    refusal = (
+        "Failed to find a valid digest in the 'integrity' attribute for resource "
+        f"'{SCRIPT}' with computed SHA-384 integrity 'abc'. The resource has been blocked."
+    )
+    timeline = replace(
+        good(),
+        calls=(call(1, "conf", {"key": KEY}), call(2, "view")),
+        records=(),
+        errors=(PageError(LANDING, refusal, "console"),),
+    )
+    findings = found(timeline)
+    (hit,) = findings["SCRIPT_NOT_LOADED"]
+    # the request succeeded; the browser refused to run what it got
+    assert hit.evidence == (
+        f"GET {SCRIPT} → 200 (from https://shop.test/?spclid=clk1…)",
+        f"blocked by the browser: {refusal}",
+    )
+    assert "EVENT_NOT_DELIVERED" not in findings
+    # an integrity error about another script changes nothing
+    other = replace(
+        timeline,
+        records=good().records,
+        errors=(PageError(LANDING, refusal.replace(SCRIPT, "https://cdn.test/app.js"), "console"),),
+    )
+    assert "SCRIPT_NOT_LOADED" not in found(other)
+
+
+def _apex_then_www(*, carried: bool) -> Timeline:
+    www = "https://www.shop.test/thanks"
+    event = PixelEvent(
+        name="purchase",
+        key=KEY,
+        params={"value": 1, "currency": "USD", "order_id": "o"},
+        url=www,
+        click_id=CLICK if carried else None,
+    )
+    purchase = replace(ingest("purchase", url=www), events=(event,))
+    return replace(
+        good(),
+        calls=(*good().calls, call(1, "purchase", {"value": 1}, url=www)),
+        records=(*good().records, purchase),
+        storage=(
+            snapshot(session={"click_id": CLICK}),
+            snapshot(www, session={"_spdt_sid": "0123456789abcdef"}),
+        ),
+    )
+
+
+def test_click_id_in_apex_session_storage_is_not_visible_on_www() -> None:
+    (hit,) = found(_apex_then_www(carried=False))["CLICK_ID_COOKIE_SCOPE"]
+    assert hit.message == (
+        "The click id is kept in sessionStorage click_id on shop.test, which is per origin, so "
+        "it is not visible on www.shop.test where conversions happen."
+    )
+    assert hit.evidence[0] == "click id clk1… stored on shop.test: sessionStorage click_id"
+    # the conversion on www carried it after all (e.g. the URL kept it): nothing to report
+    assert "CLICK_ID_COOKIE_SCOPE" not in found(_apex_then_www(carried=True))

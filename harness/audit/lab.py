@@ -18,7 +18,8 @@ NOT_FOUND = "~NOTFOUND"
 
 def guard_patterns(script: str) -> tuple[str, ...]:
     """Spotify names that must never resolve for real during an audit."""
-    patterns = ["*.spotify.com", "spotify.com"]
+    # pdst.fm: the legacy Podsights loader's hosts (cdn. and ping. are served by the mock)
+    patterns = ["*.spotify.com", "spotify.com", "*.pdst.fm", "pdst.fm"]
     if script != "live":  # live: pixel.byspotify.com resolves for real (the script only)
         patterns += ["*.byspotify.com", "byspotify.com"]
     return tuple(patterns)

@@ -19,6 +19,7 @@ class AuditOptions:
     urls: tuple[str, ...] = ()
     journeys: tuple[JourneyFile, ...] = ()
     click_id_param: str = "spclid"
+    click_id_storage: str = "live"  # the emulated pixel's: live (sessionStorage) or guide (cookie)
     click_id: str | None = None  # None: a fresh one per page
     no_click_id: bool = False
     script: str = "live"
@@ -51,6 +52,7 @@ class AuditOptions:
             "urls": list(self.urls),
             "journeys": [j.name for j in self.journeys],
             "click_id_param": self.click_id_param,
+            "click_id_storage": self.click_id_storage,
             "click_id": "none" if self.no_click_id else ("given" if self.click_id else "generated"),
             "script": self.script,
             "crawl": self.crawl,

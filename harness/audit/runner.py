@@ -70,6 +70,7 @@ class _Worker(threading.Thread):
                 headless=not options.headed,
                 extra_hosts=options.host_map,
                 script=options.script,
+                click_id_storage=options.click_id_storage,
             )
             lab.start()
         except HarnessError as exc:

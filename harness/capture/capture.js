@@ -1,4 +1,5 @@
-/* spdt-harness capture: records every window.spdt(...) call, CSP violations and errors, and
+/* spdt-harness capture: records every window.spdt(...) call (and window.pdst(...), the legacy
+ * Podsights loader's global), CSP violations and errors, and
  * reports them to the harness through the binding __spdtCaptureEmit. It must not change what the
  * page does: `w.spdt = w.spdt || function(){...}` and the `spdt-capture` guard behave exactly as
  * without it, a non-function spdt (the guide's object stub) stays uncallable, and errors thrown by
@@ -41,63 +42,71 @@
     } catch (e) { return { __unreadable__: true }; }
   }
 
-  var current;                 // what the page assigned to window.spdt
-  var proxies = new WeakMap(); // target function -> recording proxy
-  var targets = new WeakMap(); // recording proxy -> target function
-  var generation = 0;          // how many distinct values spdt has held
   var seq = 0;
+  var targets = new WeakMap(); // recording proxy -> target function
+  var proxies = new WeakMap(); // target function -> recording proxy (one per function, so that
+                               // `pdst === spdt` stays true when both hold the same function)
+  var lastRead = "spdt";       // the global read last: the one a call went through
 
   function shape(v) {
     if (typeof v === "function") { return "function"; }
     if (v && typeof v === "object") { return "object"; }
     return typeof v;
   }
-  function wrap(fn) {
-    if (typeof fn !== "function") { return fn; }
-    var existing = proxies.get(fn);
-    if (existing) { return existing; }
-    var born = generation;
-    var proxy = new Proxy(fn, {
-      apply: function (target, self, args) {
-        var rec = null;
-        if (calls < MAX_CALLS) {
-          calls++;
-          rec = { seq: ++seq, document: documentId, page_url: w.location.href, command: clone(args[0], 0, []),
-                  args: clone(Array.prototype.slice.call(args, 1), 0, []),
-                  time: w.performance ? w.performance.now() : 0,
-                  stub: born <= 1 ? "function" : "live", threw: false, error: null };
+  /* Record every call of window[name]: "spdt", and "pdst" for the legacy Podsights loader (the
+   * same script behind another global). Each global counts its own generations. */
+  function watch(name) {
+    var current;                 // what the page assigned to window[name]
+    var generation = 0;          // how many distinct values the global has held
+    function wrap(fn) {
+      if (typeof fn !== "function") { return fn; }
+      var existing = proxies.get(fn);
+      if (existing) { return existing; }
+      var born = generation;
+      var proxy = new Proxy(fn, {
+        apply: function (target, self, args) {
+          var rec = null;
+          if (calls < MAX_CALLS) {
+            calls++;
+            rec = { seq: ++seq, document: documentId, page_url: w.location.href, command: clone(args[0], 0, []),
+                    args: clone(Array.prototype.slice.call(args, 1), 0, []),
+                    time: w.performance ? w.performance.now() : 0,
+                    stub: born <= 1 ? "function" : "live", threw: false, error: null, global: lastRead };
+          }
+          try {
+            var result = Reflect.apply(target, self, args);
+            if (rec) { emit("call", rec); }
+            return result;
+          } catch (e) {
+            if (rec) { rec.threw = true; rec.error = String(e && e.message || e); emit("call", rec); }
+            throw e;
+          }
         }
-        try {
-          var result = Reflect.apply(target, self, args);
-          if (rec) { emit("call", rec); }
-          return result;
-        } catch (e) {
-          if (rec) { rec.threw = true; rec.error = String(e && e.message || e); emit("call", rec); }
-          throw e;
+      });
+      proxies.set(fn, proxy);
+      targets.set(proxy, fn);
+      return proxy;
+    }
+    try {
+      Object.defineProperty(w, name, {
+        configurable: true,
+        enumerable: true,
+        get: function () { lastRead = name; return wrap(current); },
+        set: function (value) {
+          var real = (typeof value === "function" && targets.get(value)) || value;
+          if (real === current) { return; }
+          current = real;
+          generation++;
+          var keys = [];
+          try { if (real && (typeof real === "object" || typeof real === "function")) { keys = Object.keys(real).slice(0, 20); } } catch (e) { /* ignore */ }
+          emit("assign", { page_url: w.location.href, generation: generation, type: shape(real),
+                           keys: keys, time: w.performance ? w.performance.now() : 0, global: name });
         }
-      }
-    });
-    proxies.set(fn, proxy);
-    targets.set(proxy, fn);
-    return proxy;
+      });
+    } catch (e) { /* already defined non-configurably: calls are not recorded */ }
   }
-  try {
-    Object.defineProperty(w, "spdt", {
-      configurable: true,
-      enumerable: true,
-      get: function () { return wrap(current); },
-      set: function (value) {
-        var real = (typeof value === "function" && targets.get(value)) || value;
-        if (real === current) { return; }
-        current = real;
-        generation++;
-        var keys = [];
-        try { if (real && (typeof real === "object" || typeof real === "function")) { keys = Object.keys(real).slice(0, 20); } } catch (e) { /* ignore */ }
-        emit("assign", { page_url: w.location.href, generation: generation, type: shape(real),
-                         keys: keys, time: w.performance ? w.performance.now() : 0 });
-      }
-    });
-  } catch (e) { /* spdt already defined non-configurably: calls are not recorded */ }
+  watch("spdt");
+  watch("pdst");
 
   document.addEventListener("securitypolicyviolation", function (e) {
     emit("csp", { page_url: w.location.href, directive: e.effectiveDirective || e.violatedDirective,

@@ -40,6 +40,11 @@ def _tuple_of_any(value: Any) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, list) else ()
 
 
+def _global_name(value: Any) -> str:
+    """The recorded global: "pdst" (legacy Podsights loader) or "spdt" (anything else)."""
+    return "pdst" if value == "pdst" else "spdt"
+
+
 class Recorder:
     """Collects the JS layer, the network layer and storage for one browser context.
 
@@ -90,6 +95,7 @@ class Recorder:
                         error=data.get("error"),
                         stub=str(data.get("stub", "unknown")),
                         document=str(data.get("document") or ""),
+                        global_name=_global_name(data.get("global")),
                     )
                 )
             elif kind == "assign":
@@ -99,6 +105,7 @@ class Recorder:
                         generation=int(data.get("generation") or 0),
                         type=str(data.get("type", "")),
                         keys=tuple(str(k) for k in data.get("keys") or ()),
+                        global_name=_global_name(data.get("global")),
                     )
                 )
             elif kind == "csp":

@@ -29,6 +29,7 @@ class SpdtCall:
     error: str | None = None
     stub: str = "unknown"  # "function" (official queue stub), "object" (guide's stub), "live"
     document: str = ""  # an id per document (page load); "" when unknown
+    global_name: str = "spdt"  # the global called: "spdt", or "pdst" (legacy Podsights loader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,3 +128,4 @@ class SpdtAssignment:
     generation: int  # 1 for the first value (the base code's stub), 2+ for replacements
     type: str  # "function", "object", ...
     keys: tuple[str, ...] = ()  # own keys of the value: ["_q", "on", "off", "emit"] for the guide's
+    global_name: str = "spdt"  # "spdt", or "pdst" (legacy Podsights loader)

@@ -74,6 +74,14 @@ def configure(parser: argparse.ArgumentParser) -> Command:
         help="query parameter that carries the click id (default: spclid; the guide: sp_click_id)",
     )
     parser.add_argument(
+        "--click-id-storage",
+        choices=("live", "guide"),
+        default="live",
+        help="where the emulated pixel (pixels on cdn.pdst.fm, or --script emulated) keeps the "
+        "click id: live (sessionStorage, as the live pixel; default) or guide (a first-party "
+        "cookie too, as the setup guide says)",
+    )
+    parser.add_argument(
         "--journey",
         action="append",
         default=[],
@@ -273,6 +281,7 @@ def _options(args: argparse.Namespace) -> object:
         urls=urls,
         journeys=journeys,
         click_id_param=args.click_id_param,
+        click_id_storage=args.click_id_storage,
         click_id=args.click_id,
         no_click_id=args.no_click_id,
         script=args.script,

@@ -23,6 +23,14 @@ def configure(parser: argparse.ArgumentParser) -> Command:
         help="run each scenario once per click id parameter (default: spclid,sp_click_id)",
     )
     parser.add_argument(
+        "--click-id-storage",
+        choices=("live", "guide"),
+        default="live",
+        help="where the emulated pixel keeps the click id: live (sessionStorage, as the live "
+        "pixel; default) or guide (a first-party cookie too); a scenario's own "
+        "click_id_storage wins",
+    )
+    parser.add_argument(
         "--output",
         default="e2e-results",
         metavar="DIR",
@@ -58,7 +66,12 @@ def run(args: argparse.Namespace) -> int:
         for line in explain(result):
             print(f"          {line}", flush=True)
 
-    with Harness(sites=True, browser=args.browser, headless=not args.headed) as lab:
+    with Harness(
+        sites=True,
+        browser=args.browser,
+        headless=not args.headed,
+        click_id_storage=args.click_id_storage,
+    ) as lab:
         results = run_catalogue(lab, chosen, params=params, on_result=show)
     print()
     print(table(results))

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from harness.capture.timeline import NetworkEvent, PageLoad, SpdtCall, Timeline
 from harness.csp import Policy, page_policies
-from harness.rules.html import HtmlFacts, analyse, is_script_url
+from harness.rules.html import LEGACY_HOST, HtmlFacts, analyse, is_script_url
 from harness.rules.model import RuleConfig
 from mock_endpoint.records import PixelEvent, Record
 from mock_endpoint.validation.values import personal_data
@@ -43,6 +43,7 @@ SENSITIVE_PARAMS = frozenset(
     }
 )
 NON_EVENTS = frozenset({"conf", "alias"})
+LEGACY_LOADER = f"the legacy Podsights loader {LEGACY_HOST}"
 _QUERY_PAIR = re.compile(r"([?&#;])([^=&#;]+)=([^&#;]*)")
 
 
@@ -197,7 +198,7 @@ class Facts:
         """``spdt('purchase', {"value": "79,99"}) on https://shop.test/checkout``."""
         args = ", ".join(self.params(decode_arg(a)) for a in call.args)
         command = repr(call.command) if isinstance(call.command, str) else self.params(call.command)
-        shown = f"spdt({command}{', ' + args if args else ''})"
+        shown = f"{call.global_name}({command}{', ' + args if args else ''})"
         if call.threw:
             shown += f" threw {call.error or 'an error'}"
         return f"{shown} on {self.url(call.page_url)}"
@@ -327,6 +328,33 @@ class Facts:
 
     def script_requests(self, page: PageLoad) -> tuple[NetworkEvent, ...]:
         return tuple(n for n in self.network_from(page) if self.is_script(n.url))
+
+    def legacy_evidence(self, page: PageLoad) -> list[str]:
+        """What shows the page uses the legacy Podsights loader (cdn.pdst.fm, ``pdst``): script
+        requests to its CDN, ``pdst(...)`` calls, a ``pdst`` stub; the markup only as support."""
+        url = norm(page.url)
+        evidence = [
+            self.network(n) for n in self.script_requests(page) if host_of(n.url) == LEGACY_HOST
+        ]
+        calls = [c for c in self.calls_on(page) if c.global_name == "pdst"]
+        evidence += [self.call(c) for c in calls[:2]]
+        if (
+            any(
+                a.global_name == "pdst" and norm(a.page_url) == url
+                for a in self.timeline.assignments
+            )
+            and not calls
+        ):
+            evidence.append("window.pdst assigned (the legacy Podsights stub)")
+        if evidence and self.html(page).legacy_loader:
+            evidence.append("the base code in the HTML uses cdn.pdst.fm / pdst-capture")
+        return evidence
+
+    def loader_name(self, page: PageLoad) -> str:
+        """How the page installs the pixel, for messages."""
+        if self.legacy_evidence(page) or self.html(page).legacy_loader:
+            return LEGACY_LOADER
+        return "the base code"
 
     def loads_of(self, url: str) -> int:
         return sum(1 for p in self.timeline.pages if norm(p.url) == norm(url))

@@ -14,21 +14,27 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 StubKind = Literal["official", "guide", "loader", "calls"]
 
+# The pixel's globals: Spotify's `spdt`, and `pdst` of the legacy Podsights loader (the same
+# ping.min.js served from cdn.pdst.fm, with a `pdst-capture` guard id).
+_GLOBAL = r"(?:spdt|pdst)"
 # The official Ads Manager stub: spdt is assigned a function (`w.spdt = w.spdt || function(){…}`
 # or the generic `w[n] = w[n] || function(){…}` with n = 'spdt').
 _FUNCTION_STUB = re.compile(
-    r"(?:\bspdt|\[\s*\w+\s*\])\s*=\s*(?:[\w.$\[\]'\"]+\s*\|\|\s*)?function\b", re.S
+    rf"(?:\b{_GLOBAL}|\[\s*\w+\s*\])\s*=\s*(?:[\w.$\[\]'\"]+\s*\|\|\s*)?function\b", re.S
 )
 # The guide's stub: spdt is assigned an object (`w[n] = w[n] || { _q: [], on…}`).
 _OBJECT_STUB = re.compile(
-    r"(?:\bspdt|\[\s*\w+\s*\])\s*=\s*(?:[\w.$\[\]'\"]+\s*\|\|\s*)?\{\s*_?q\s*:", re.S
+    rf"(?:\b{_GLOBAL}|\[\s*\w+\s*\])\s*=\s*(?:[\w.$\[\]'\"]+\s*\|\|\s*)?\{{\s*_?q\s*:", re.S
 )
-_MENTIONS_SPDT = re.compile(r"""\bspdt\b|['"]spdt['"]""")
-_CALL = re.compile(r"""\bspdt\s*\(\s*(['"])([^'"]{0,60})\1""")
+_MENTIONS_SPDT = re.compile(rf"""\b{_GLOBAL}\b|['"]{_GLOBAL}['"]""")
+_CALL = re.compile(rf"""\b{_GLOBAL}\s*\(\s*(['"])([^'"]{{0,60}})\1""")
 _CONF_KEY = re.compile(
-    r"""\bspdt\s*\(\s*['"]conf['"]\s*,\s*\{[^{}]*?['"]?\bkey['"]?\s*:\s*(['"])([^'"]{0,200})\1""",
+    rf"""\b{_GLOBAL}\s*\(\s*['"]conf['"]\s*,\s*\{{[^{{}}]*?['"]?\bkey['"]?\s*:\s*(['"])([^'"]{{0,200}})\1""",
     re.S,
 )
+# Signs of the legacy Podsights loader in a snippet: its CDN, its guard id or its global.
+LEGACY_HOST = "cdn.pdst.fm"
+_LEGACY = re.compile(r"cdn\.pdst\.fm|pdst-capture|\bpdst\s*(?:\.q\b|\(|=)")
 _JS_URL = re.compile(r"""(['"])((?:https?:)?//[^'"\s]{1,300}?\.js(?:\?[^'"\s]*)?)\1""")
 RUNNABLE_TYPES = frozenset(
     {"", "text/javascript", "application/javascript", "module", "text/ecmascript"}
@@ -46,6 +52,7 @@ class InlineScript:
     calls: tuple[str, ...]  # spdt('…') commands in source order
     conf_keys: tuple[str, ...]  # literal keys of spdt('conf', {key: '…'})
     script_srcs: tuple[str, ...] = ()  # absolute URLs of .js files the snippet names
+    legacy: bool = False  # the legacy Podsights loader (cdn.pdst.fm, pdst-capture, pdst)
 
     def snippet(self, limit: int = 90) -> str:
         text = " ".join(self.content.split())
@@ -90,6 +97,13 @@ class HtmlFacts:
         return tuple(k for s in self.inline for k in s.conf_keys)
 
     @property
+    def legacy_loader(self) -> bool:
+        """The markup installs the pixel through the legacy Podsights loader (cdn.pdst.fm)."""
+        return any(s.legacy for s in self.base_codes) or any(
+            _host(t.src) == LEGACY_HOST for t in self.script_tags
+        )
+
+    @property
     def has_pixel(self) -> bool:
         """A base code or a pixel script tag (event calls alone do not install the pixel)."""
         return bool(self.base_codes or self.script_tags)
@@ -108,6 +122,13 @@ def is_script_url(url: str, hosts: tuple[str, ...], file: str) -> bool:
     return host in hosts and parts.path.rsplit("/", 1)[-1] == file
 
 
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url.strip()).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
 def image_key(url: str) -> str | None:
     try:
         values = parse_qs(urlsplit(url).query).get("key")
@@ -117,9 +138,10 @@ def image_key(url: str) -> str | None:
 
 
 def _classify(content: str, file: str) -> StubKind | None:
-    if _OBJECT_STUB.search(content) and "spdt" in content:
+    named = "spdt" in content or "pdst" in content
+    if _OBJECT_STUB.search(content) and named:
         return "guide"
-    if _FUNCTION_STUB.search(content) and "spdt" in content:
+    if _FUNCTION_STUB.search(content) and named:
         return "official"
     if file in content and _MENTIONS_SPDT.search(content):
         return "loader"
@@ -197,6 +219,7 @@ def _analyse(
                 ),
                 calls=tuple(m.group(2) for m in _CALL.finditer(content)),
                 conf_keys=tuple(m.group(2) for m in _CONF_KEY.finditer(content)),
+                legacy=bool(_LEGACY.search(content)),
             )
         )
     images = _images(soup, page_url, file, image_hosts)

@@ -44,7 +44,7 @@ TABLE: tuple[RuleSpec, ...] = (
     RuleSpec(
         "MISSING_CONF",
         "error",
-        "events without any conf key",
+        "events without any conf key, or ping.min.js loaded but never configured",
         "Call spdt('conf', {key: '<your 32-hex pixel key>'}) before any event (it is part of "
         "the base code).",
         "live pixel",
@@ -285,6 +285,14 @@ TABLE: tuple[RuleSpec, ...] = (
         "one conversion sent through both the JavaScript pixel and the image pixel",
         "Send each conversion through one channel: the JavaScript pixel, or the image pixel "
         "(browser or server-side), not both; Spotify counts each arrival.",
+        "live pixel",
+    ),
+    RuleSpec(
+        "LEGACY_PODSIGHTS_LOADER",
+        "info",
+        "the pixel loads through the legacy Podsights loader (cdn.pdst.fm, window.pdst)",
+        "Nothing is broken. When convenient, replace the snippet with the base code from "
+        f"{ADS_MANAGER} (pixel.byspotify.com/ping.min.js, spdt, the spdt-capture guard id).",
         "live pixel",
     ),
 )

@@ -1,5 +1,6 @@
 """pixel.byspotify.com: the emulated ping.min.js, the guide's noscript image (``/pixel``) and the
-guide's server-side endpoint (``POST /api/v1/conversion``)."""
+guide's server-side endpoint (``POST /api/v1/conversion``); the same script on the legacy
+Podsights CDN (cdn.pdst.fm) and its tracking image (ping.pdst.fm/tr.gif)."""
 
 from __future__ import annotations
 
@@ -88,6 +89,14 @@ def gif_response() -> web.Response:
             "Cross-Origin-Resource-Policy": "cross-origin",
         },
     )
+
+
+async def legacy_ping(request: web.Request) -> web.Response:
+    """``GET ping.pdst.fm/tr.gif``: requested on some sites under the legacy Podsights loader
+    (docs/evidence.md, "Loaders"). What it carries is unknown, so it is recorded as it came
+    and never validated. Answers a 1x1 GIF."""
+    record(request, kind="legacy_ping", status=200)
+    return gif_response()
 
 
 async def noscript_pixel(request: web.Request) -> web.Response:

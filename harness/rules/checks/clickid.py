@@ -155,6 +155,7 @@ def click_id_cookie_scope(facts: Facts) -> Iterator[Hit]:
     conversion_hosts.discard("")
     if not conversion_hosts:
         return
+    cookie_hits = 0
     cookies: dict[tuple[str, str, str], Cookie] = {}
     for snapshot in facts.timeline.storage:
         for cookie in snapshot.cookies:
@@ -169,6 +170,7 @@ def click_id_cookie_scope(facts: Facts) -> Iterator[Hit]:
             if not cookie.domain.startswith(".")
             else f"domain {cookie.domain}"
         )
+        cookie_hits += 1
         yield Hit(
             f"The click id cookie {cookie.name} is {scope}, so it is not visible on "
             f"{', '.join(blind)} where conversions happen.",
@@ -179,3 +181,45 @@ def click_id_cookie_scope(facts: Facts) -> Iterator[Hit]:
                 f"conversion host(s): {', '.join(sorted(conversion_hosts))}",
             ),
         )
+    if not cookie_hits:
+        yield from _storage_scope(facts, landing.click_id, conversion_hosts)
+
+
+def _storage_scope(facts: Facts, click_id: str, conversion_hosts: set[str]) -> Iterator[Hit]:
+    """The live pixel keeps the click id in sessionStorage, which is per origin (and per tab):
+    kept on the apex, it is gone on www. Reported when no snapshot on a conversion host holds
+    it anywhere and no conversion event from that host carried it."""
+    kept: dict[str, list[str]] = {}
+    seen_hosts: set[str] = set()
+    holders: set[str] = set()
+    for snapshot in facts.timeline.storage:
+        host = host_of(snapshot.page_url)
+        seen_hosts.add(host)
+        found = _holders(facts, snapshot, click_id, host)
+        if not found:
+            continue
+        holders.add(host)
+        if all(kind != "cookie" for kind, _ in found):
+            kept.setdefault(host, []).extend(
+                f"{'localStorage' if kind == 'local' else 'sessionStorage'} {name}"
+                for kind, name in found
+            )
+    carried = {
+        host_of(d.page)
+        for d in facts.delivered
+        if d.event.name in facts.config.conversion_events and d.event.click_id == click_id
+    }
+    blind = sorted(h for h in conversion_hosts if h in seen_hosts - holders - carried)
+    if not kept or not blind:
+        return
+    origins = ", ".join(sorted(kept))
+    places = ", ".join(dict.fromkeys(p for ps in kept.values() for p in ps))
+    yield Hit(
+        f"The click id is kept in {places} on {origins}, which is per origin, so it is not "
+        f"visible on {', '.join(blind)} where conversions happen.",
+        page=None,
+        evidence=(
+            f"click id {redact(click_id)} stored on {origins}: {places}",
+            f"conversion host(s) without it: {', '.join(blind)}",
+        ),
+    )

@@ -6,12 +6,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from harness.capture.timeline import PageLoad
+from harness.capture.timeline import NetworkEvent, PageLoad
 from harness.rules.facts import Document, Facts, norm, show_key
 from harness.rules.model import Hit, check
 from mock_endpoint.validation import validate_pixel_event
 
 _SPDT_ERROR = re.compile(r"\bspdt\b")
+_INTEGRITY = re.compile(r"\bintegrity\b", re.I)
 _NOT_CALLABLE = re.compile(r"spdt(?:\.\w+)? is not a function|is not a function.*spdt", re.I)
 
 GUIDE_STUB_MESSAGE = (
@@ -48,15 +49,37 @@ def pixel_not_found(facts: Facts) -> Iterator[Hit]:
         )
 
 
+def _integrity_blocks(facts: Facts, page: PageLoad) -> list[str]:
+    """Console errors of the page saying a pixel script failed its Subresource Integrity check
+    (the request succeeds, the browser refuses to run the script)."""
+    url = norm(page.url)
+    return [
+        e.message
+        for e in facts.timeline.errors
+        if norm(e.page_url) == url
+        and _INTEGRITY.search(e.message)
+        and any(h in e.message for h in facts.config.script_hosts)
+    ]
+
+
+def ran_requests(facts: Facts, page: PageLoad) -> list[NetworkEvent]:
+    """Script requests that succeeded and were not refused by an integrity check."""
+    requests = facts.script_requests(page)
+    ok = [r for r in requests if r.failure is None and r.status is not None and r.status < 400]
+    blocked = _integrity_blocks(facts, page)
+    return [r for r in ok if not any(r.url in m for m in blocked)]
+
+
 def script_loaded(facts: Facts, page: PageLoad) -> tuple[bool, list[str]]:
     """Whether ping.min.js ran on the page, and the failures seen when it did not."""
     requests = facts.script_requests(page)
-    ok = [r for r in requests if r.failure is None and r.status is not None and r.status < 400]
+    ok = ran_requests(facts, page)
     live = any(c.stub == "live" for c in facts.calls_on(page))
     assigned = any(
         a.generation >= 2 and norm(a.page_url) == norm(page.url) for a in facts.timeline.assignments
     )
     evidence = [facts.network(r) for r in requests if r not in ok]
+    evidence += [f"blocked by the browser: {facts.text(m)}" for m in _integrity_blocks(facts, page)]
     evidence.extend(
         f"CSP violation ({v.disposition}): {v.directive} blocked {facts.url(v.blocked_uri)}"
         for v in facts.timeline.violations
@@ -85,9 +108,10 @@ def script_not_loaded(facts: Facts) -> Iterator[Hit]:
         ]
         if not evidence:
             evidence = [f"no successful request for {facts.config.script_file} from this page"]
+        loader = facts.loader_name(page)
         yield Hit(
-            f"The base code is on {facts.url(page.url)} but {facts.config.script_file} did not "
-            "load, so no event is sent.",
+            f"{loader[0].upper()}{loader[1:]} is on {facts.url(page.url)} but "
+            f"{facts.config.script_file} did not load, so no event is sent.",
             page=facts.url(page.url),
             evidence=tuple(evidence),
         )
@@ -210,9 +234,10 @@ def missing_conf(facts: Facts) -> Iterator[Hit]:
             continue
         seen.add(doc.url)
         names = ", ".join(dict.fromkeys(str(c.command) for c in events))
+        glob = events[0].global_name
         yield Hit(
-            f"spdt events ({names}) are called on {facts.url(doc.url)} but spdt('conf', {{key}}) "
-            "never is: events without a pixel key are not attributed.",
+            f"{glob} events ({names}) are called on {facts.url(doc.url)} but "
+            f"{glob}('conf', {{key}}) never is: events without a pixel key are not attributed.",
             page=facts.url(doc.url),
             evidence=tuple(facts.call(c) for c in events[:4]),
         )
@@ -225,6 +250,26 @@ def missing_conf(facts: Facts) -> Iterator[Hit]:
             "(no pid).",
             page=facts.url(item.page),
             evidence=(facts.show_delivered(item),),
+        )
+    # ping.min.js ran but the page never called conf nor any event: loaded, never configured.
+    for page in facts.pages:
+        url = norm(page.url)
+        if url in seen or url in broken_pages or facts.calls_on(page) or facts.delivered_on(page):
+            continue
+        ran = ran_requests(facts, page)
+        if not ran:
+            continue
+        seen.add(url)
+        yield Hit(
+            f"{facts.config.script_file} is loaded on {facts.url(page.url)} but the pixel is "
+            "never configured: no spdt('conf', {key}) and no event is called, so nothing is "
+            "tracked.",
+            page=facts.url(page.url),
+            evidence=(
+                *(facts.network(r) for r in ran[:2]),
+                "no spdt(...) call on this page",
+                "nothing reached the ingest host from this page",
+            ),
         )
 
 
@@ -313,3 +358,20 @@ def invalid_pixel_key(facts: Facts) -> Iterator[Hit]:
                 page=shown_page or None,
                 evidence=tuple(where[:4]),
             )
+
+
+@check("LEGACY_PODSIGHTS_LOADER")
+def legacy_podsights_loader(facts: Facts) -> Iterator[Hit]:
+    """The legacy loader works (the same script, the same ingest): reported for information,
+    only on pages where the script did load (otherwise SCRIPT_NOT_LOADED says so, naming it)."""
+    for page in facts.pages:
+        evidence = facts.legacy_evidence(page)
+        if not evidence or not script_loaded(facts, page)[0]:
+            continue
+        yield Hit(
+            f"{facts.url(page.url)} installs the pixel through the legacy Podsights loader "
+            "(cdn.pdst.fm/ping.min.js, window.pdst): a supported install that loads the same "
+            "ping.min.js as pixel.byspotify.com.",
+            page=facts.url(page.url),
+            evidence=tuple(evidence[:4]),
+        )
