@@ -22,7 +22,7 @@ from harness.errors import AssertionFailed, NavigationError
 from harness.rules import AuditFinding, RuleConfig, evaluate
 from mock_endpoint.records import PixelEvent, Record
 from mock_endpoint.server import MockEndpoint
-from mock_endpoint.session import user_agent_with_session
+from mock_endpoint.session import HEADER, user_agent_with_session
 
 CLICK_ID_STORAGE_KEY = "click_id"
 
@@ -81,9 +81,17 @@ class PixelContext:
         capture: bool = True,
         **context_args: Any,
     ) -> PixelContext:
+        # The session's credential rides on every request of the context as an extra HTTP
+        # header (Chromium replaces a page-set header of the same name with it) and in the
+        # User-Agent (CORS preflights carry that, not extra headers). Only the mock can make a
+        # credential, so a page cannot file hits under another context's session.
+        credential = mock.session_credential(session)
+        extra_headers = {**dict(context_args.pop("extra_http_headers", None) or {})}
+        extra_headers[HEADER] = credential
         context = browser.new_context(
-            user_agent=user_agent_with_session(user_agent, session),
+            user_agent=user_agent_with_session(user_agent, credential),
             java_script_enabled=java_script_enabled,
+            extra_http_headers=extra_headers,
             **context_args,
         )
         # The mock lives on loopback. Chromium's Local Network Access checks block requests

@@ -31,3 +31,8 @@ ISSUE_5_CODES: tuple[str, ...] = (
     "NOSCRIPT_KEY_MISMATCH",
     "PIXEL_BEFORE_CONSENT",
 )
+
+# Codes added after issue 5's table (appended; each with its severity).
+LATER_CODES: dict[str, str] = {
+    "EVIDENCE_TAMPERING": "error",
+}

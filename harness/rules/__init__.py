@@ -10,7 +10,14 @@ Every code, its severity, meaning, evidence and fix is documented in docs/findin
 from __future__ import annotations
 
 from harness.capture.timeline import Timeline
-from harness.rules.checks import clickid, csp, events, install, noscript  # noqa: F401 - registers
+from harness.rules.checks import (  # noqa: F401 - registers
+    clickid,
+    csp,
+    events,
+    evidence,
+    install,
+    noscript,
+)
 from harness.rules.model import (
     AuditFinding,
     Rule,
