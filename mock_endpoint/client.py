@@ -29,7 +29,7 @@ from multidict import CIMultiDict
 
 from mock_endpoint.hosts import is_guarded
 from mock_endpoint.routes import CONTROL_HEADER, PREFIX
-from mock_endpoint.session import HEADER
+from mock_endpoint.session import HEADER, valid_session_id
 from mock_endpoint.tls import client_context
 
 _CREDENTIAL_RE = re.compile(r"^.+\.[0-9a-f]{32}$")
@@ -178,7 +178,7 @@ class MockClient:
         for name in list(headers):
             if name.lower() == HEADER.lower():
                 value = str(headers[name]).strip()
-                if value and not _CREDENTIAL_RE.match(value):
+                if valid_session_id(value) and not _CREDENTIAL_RE.match(value):
                     headers[name] = self.credential(value)
         return headers
 
