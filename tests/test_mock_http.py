@@ -578,7 +578,7 @@ def test_capi_errors_carry_a_trace_id_even_for_bad_bodies(client: MockClient) ->
 def test_unknown_paths_list_the_valid_ones(client: MockClient) -> None:
     data = client.get("https://capi.spotify.com/v2/nope").json()
     assert "POST https://capi.spotify.com/capi-direct/events/" in data["valid"]
-    control = client.control("GET", f"nope").json()
+    control = client.control("GET", "nope").json()
     assert "GET /__spdt/records" in control["valid"]
     assert "GET /__spdt/openapi.json" in control["valid"]
 
@@ -594,7 +594,7 @@ def test_the_guard_answers_an_unexpected_exception_with_500_json(
 
     monkeypatch.setattr(control, "dedup_report", boom)
     before = len(mock.internal_errors)
-    answer = client.control("GET", f"dedup")
+    answer = client.control("GET", "dedup")
     assert answer.status == 500
     assert answer.json()["code"] == "INTERNAL_ERROR"
     assert "simulated bug" in mock.internal_errors[-1]
@@ -632,7 +632,7 @@ def test_records_filters_and_paging(mock: MockEndpoint, client: MockClient, sess
     assert page["next_after_id"] == everything[0]
     one = client.control("GET", f"records/{everything[1]}").json()
     assert one["events"][0]["name"] == "purchase"
-    assert client.control("GET", f"records/999999999").status == 404
+    assert client.control("GET", "records/999999999").status == 404
 
 
 def test_summary_sessions_and_reset(mock: MockEndpoint, client: MockClient, session: str) -> None:
@@ -647,7 +647,7 @@ def test_summary_sessions_and_reset(mock: MockEndpoint, client: MockClient, sess
         "invalid": 1,
     }
     assert "evicted" in summary
-    sessions = client.control("GET", f"sessions").json()["sessions"]
+    sessions = client.control("GET", "sessions").json()["sessions"]
     assert (sessions[session], sessions[other]) == (2, 1)
     assert client.control("POST", f"reset?session={session}").json() == {"dropped": 2}
     assert mock.records(session) == []
@@ -659,7 +659,7 @@ def test_eviction_is_counted() -> None:
     with MockEndpoint(max_records=3) as small, MockClient(small) as c:
         for _ in range(5):
             c.post(INGEST, json=batch(ev("view")))
-        summary = c.control("GET", f"summary").json()
+        summary = c.control("GET", "summary").json()
         assert (summary["total"], summary["evicted"]) == (3, 2)
         assert [r.id for r in small.records()] == [3, 4, 5]
 
@@ -750,7 +750,7 @@ def test_dedup_report(mock: MockEndpoint, client: MockClient, session: str) -> N
 
 
 def test_rules_are_served(client: MockClient) -> None:
-    rules = {r["code"]: r for r in client.control("GET", f"rules").json()["rules"]}
+    rules = {r["code"]: r for r in client.control("GET", "rules").json()["rules"]}
     assert rules["INVALID_VALUE"]["severity"] == "error"
     assert rules["CAPI_FORBIDDEN"]["scope"] == "capi"
 
