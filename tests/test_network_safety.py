@@ -111,3 +111,32 @@ def test_every_spotify_owned_name_ends_at_the_mock_for_every_kind_of_request(
             if path != "/probe-unload":
                 assert record.session == ctx.session, (host, path, record.session)
     assert not [u for u, why in failed.items() if "NAME_NOT_RESOLVED" in why], failed
+
+
+def test_with_the_live_script_only_its_download_may_go_out(page_server: PageServer) -> None:
+    """Any request to pixel.byspotify.com but the script download is refused in the browser;
+    every other Spotify name still ends at the mock. (The download itself is not attempted: a
+    test never reaches the network.)"""
+    url = page_server.serve("<p>live</p>")
+    with Harness(script="live") as lab, lab.new_context() as ctx:
+        failed: dict[str, str] = {}
+        ctx.page.on("requestfailed", lambda r: failed.__setitem__(r.url, r.failure or ""))
+        ctx.goto(url)
+        ctx.page.evaluate(
+            """async () => {
+                const post = {method: 'POST', mode: 'no-cors', body: 'x'};
+                for (const [u, init] of [['https://pixel.byspotify.com/other', {mode: 'no-cors'}],
+                                         ['https://pixel.byspotify.com/ping.min.js', post],
+                                         ['https://img.byspotify.com/live-probe', {}]]) {
+                    try { await fetch(u, init); } catch (e) {}
+                }
+            }"""
+        )
+        assert lab.mock.wait_for(lambda r: r.path == "/live-probe", 10) is not None
+    assert failed.get("https://pixel.byspotify.com/other", "").startswith(
+        "net::ERR_BLOCKED_BY_CLIENT"
+    ), failed
+    assert (
+        len([u for u, why in failed.items() if why.startswith("net::ERR_BLOCKED_BY_CLIENT")]) == 2
+    )
+    assert not [r for r in lab.mock.records() if r.host == "pixel.byspotify.com"]
