@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -845,3 +847,24 @@ def test_any_other_spotify_name_is_answered_not_emulated(
         assert "not emulated" in answer.json()["message"]
     kinds = [r.kind for r in mock.records(session)]
     assert kinds == ["unknown"] * 5
+
+
+def test_an_untagged_hit_is_filed_by_an_identifier_only_one_session_has_seen(
+    mock: MockEndpoint, client: MockClient, session: str
+) -> None:
+    other = session + "-b"
+    own_uid, shared_click = uuid.uuid4().hex, f"click-{uuid.uuid4().hex[:8]}"
+    unload = {"Content-Type": "text/plain"}  # what an unload beacon carries: no session tag
+
+    def hit(action: str, headers: dict[str, str], **ids: str) -> None:
+        body = {"action": action, "body": {}, **ids}
+        client.post(INGEST, data=json.dumps(batch(body)), headers=headers)
+
+    hit("view", {"X-Spdt-Session": session}, uid=own_uid, click_id=shared_click)
+    hit("view", {"X-Spdt-Session": other}, click_id=shared_click)  # the crawl reused it
+    hit("own", unload, uid=own_uid)
+    hit("shared", unload, click_id=shared_click)
+    by_name = {e.name: r.session for r in mock.records() for e in r.events}
+    assert by_name["own"] == session  # the device id only this session has seen
+    assert by_name["shared"] == "default"  # seen in two sessions: names neither
+    mock.reset(other)
