@@ -43,6 +43,9 @@ from mock_endpoint.store import RecordStore
 from mock_endpoint.validation.registry import finding
 
 log = logging.getLogger("mock_endpoint")
+# None: the control listener needs no token (``spdt-harness mock`` on loopback); absent: the app
+# is not a control listener.
+CONTROL_TOKEN_KEY: web.AppKey[str | None] = web.AppKey("control_token")
 
 _KEY = Param("key", "pixel key (32 lowercase hex)")
 _SESSION = Param("session", "only this recorder session")
@@ -459,11 +462,6 @@ def create_app(
     app[KEYS_KEY] = keys or SessionKeys()
     app.router.add_route("*", "/{tail:.*}", dispatch)
     return app
-
-
-# None: the control listener needs no token (``spdt-harness mock`` on loopback); absent: the app
-# is not a control listener.
-CONTROL_TOKEN_KEY: web.AppKey[str | None] = web.AppKey("control_token")
 
 
 def presented_token(request: web.Request) -> str | None:

@@ -25,6 +25,7 @@ from mock_endpoint.faults import Fault, FaultPlan, as_faults
 from mock_endpoint.hosts import GUARDED_HOSTS, GUARDED_PATTERNS
 from mock_endpoint.persist import JsonLinesSink
 from mock_endpoint.records import PixelEvent, Record
+from mock_endpoint.routes import CONTROL_HEADER
 from mock_endpoint.runner import ThreadedServer
 from mock_endpoint.session import HEADER, SessionKeys
 from mock_endpoint.store import DEFAULT_MAX_RECORDS, RecordStore, Summary
@@ -156,8 +157,6 @@ class MockEndpoint:
 
     def control_headers(self) -> dict[str, str]:
         """The header that carries the run's token to the control API (empty without one)."""
-        from mock_endpoint.routes import CONTROL_HEADER
-
         return {} if self.control_token is None else {CONTROL_HEADER: self.control_token}
 
     def session_credential(self, session: str) -> str:
