@@ -18,7 +18,7 @@ from harness.assertions.findings import check_findings
 from harness.assertions.matching import EventMatcher, near_miss_report
 from harness.capture.recorder import Recorder
 from harness.capture.timeline import LandingInfo, Timeline
-from harness.errors import AssertionFailed, NavigationError
+from harness.errors import AssertionFailed, NavigationError, UsageError
 from harness.rules import AuditFinding, RuleConfig, evaluate
 from mock_endpoint.records import PixelEvent, Record
 from mock_endpoint.server import MockEndpoint
@@ -85,7 +85,10 @@ class PixelContext:
         # header (Chromium replaces a page-set header of the same name with it) and in the
         # User-Agent (CORS preflights carry that, not extra headers). Only the mock can make a
         # credential, so a page cannot file hits under another context's session.
-        credential = mock.session_credential(session)
+        try:
+            credential = mock.session_credential(session)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
         extra_headers = {**dict(context_args.pop("extra_http_headers", None) or {})}
         extra_headers[HEADER] = credential
         context = browser.new_context(
