@@ -22,7 +22,7 @@ from harness.errors import AssertionFailed, NavigationError, UsageError
 from harness.rules import AuditFinding, RuleConfig, evaluate
 from mock_endpoint.records import PixelEvent, Record
 from mock_endpoint.server import MockEndpoint
-from mock_endpoint.session import HEADER, user_agent_with_session
+from mock_endpoint.session import user_agent_with_session
 
 CLICK_ID_STORAGE_KEY = "click_id"
 
@@ -81,20 +81,19 @@ class PixelContext:
         capture: bool = True,
         **context_args: Any,
     ) -> PixelContext:
-        # The session's credential rides on every request of the context as an extra HTTP
-        # header (Chromium replaces a page-set header of the same name with it) and in the
-        # User-Agent (CORS preflights carry that, not extra headers). Only the mock can make a
-        # credential, so a page cannot file hits under another context's session.
+        # The session's credential rides in the User-Agent, which Chromium applies to every
+        # request of the context (fetch and its preflight, images, beacons, iframes,
+        # WebSockets, workers) but not to a beacon sent while the page unloads. Only the mock
+        # can make a credential, so a page cannot file hits under another context's session.
+        # Not an extra HTTP header: that makes every CORS request of the site non-simple
+        # (measured: a preflight the site's own APIs may refuse).
         try:
             credential = mock.session_credential(session)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        extra_headers = {**dict(context_args.pop("extra_http_headers", None) or {})}
-        extra_headers[HEADER] = credential
         context = browser.new_context(
             user_agent=user_agent_with_session(user_agent, credential),
             java_script_enabled=java_script_enabled,
-            extra_http_headers=extra_headers,
             **context_args,
         )
         # The mock lives on loopback. Chromium's Local Network Access checks block requests

@@ -5,20 +5,21 @@ that no test sees another's hits. A session is named by a *credential*, ``<id>.<
 ``mac`` is an HMAC of the id under a key only the mock (and the process that started it) holds:
 a page can read or replay its own credential at most, never make up another session's.
 
-1. the ``X-Spdt-Session: <credential>`` request header. The harness sets it on each browser
-   context as an extra HTTP header: Chromium adds it to every request of the context (fetch,
-   images, beacons, iframes, WebSockets, workers) and it replaces a header of the same name a
-   page sets itself. HTTP clients holding the run's keys send it too (``MockClient`` signs a
-   plain ``X-Spdt-Session: <id>`` for you);
-2. a ``spdt-session/<credential>`` token at the end of the User-Agent (CORS preflights carry
-   the context's User-Agent but not its extra headers);
-3. for a hit with neither (Chromium applies neither to ``sendBeacon``/keepalive requests sent
-   while a page unloads): the session in which the same device id (``uid``, the ``__spdt``
+1. the ``X-Spdt-Session: <credential>`` request header: HTTP clients holding the run's keys
+   (``MockClient`` signs a plain ``X-Spdt-Session: <id>`` for you);
+2. a ``spdt-session/<credential>`` token at the end of the User-Agent. The harness sets it on
+   each browser context: Chromium applies it to every request of the context (fetch and its
+   CORS preflight, images, beacons, iframes, WebSockets, workers) and ignores a User-Agent a
+   page sets on a fetch. (Not an extra HTTP header: that turns every CORS request of the site
+   into one that needs a preflight.) The first claim that verifies names the session;
+3. for a hit with neither (Chromium does not apply the User-Agent override to
+   ``sendBeacon``/keepalive requests sent while a page unloads): the session in which the same device id (``uid``, the ``__spdt``
    cookie) or click id was seen in a tagged hit, if exactly one session has seen it;
 4. otherwise the session ``default``.
 
-A credential that does not verify (made up, or signed by another run) names no session: the hit
-is filed as in 3/4 and carries a ``SESSION_TAG_FORGED`` finding.
+A claim that does not verify (made up, a bare id, signed by another run) names no session: the
+hit is filed by a claim that does (the User-Agent's, on a live page), else as in 3/4, and
+carries a ``SESSION_TAG_FORGED`` finding.
 """
 
 from __future__ import annotations

@@ -133,9 +133,9 @@ def test_tampering_is_reported_and_changes_nothing(
     refused = next(f for f in pages["every-way"]["findings"] if f["code"] == "EVIDENCE_TAMPERING")
     shown = " ".join(refused["evidence"]) + refused["message"]
     assert "control path" in shown, refused
-    # A forged X-Spdt-Session on a live request is replaced by the context's own credential
-    # (Chromium's extra header wins); the one sent while the page unloads arrives, is filed by
-    # the page's own device id and carries SESSION_TAG_FORGED.
+    # A forged X-Spdt-Session on a live request is filed by the User-Agent's credential (the
+    # page's own session); the one sent while the page unloads is filed by the page's own device
+    # id. Both carry SESSION_TAG_FORGED.
     forged = next(f for f in pages["forge"]["findings"] if f["code"] == "EVIDENCE_TAMPERING")
     assert "forged session tag" in forged["message"], forged
     for name in names:  # the purchase of every page still counts (the rest of the audit stands)
