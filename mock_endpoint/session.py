@@ -13,8 +13,9 @@ a page can read or replay its own credential at most, never make up another sess
    page sets on a fetch. (Not an extra HTTP header: that turns every CORS request of the site
    into one that needs a preflight.) The first claim that verifies names the session;
 3. for a hit with neither (Chromium does not apply the User-Agent override to
-   ``sendBeacon``/keepalive requests sent while a page unloads): the session in which the same device id (``uid``, the ``__spdt``
-   cookie) or click id was seen in a tagged hit, if exactly one session has seen it;
+   ``sendBeacon``/keepalive requests sent while a page unloads): the session in which the same
+   device id (``uid``, the ``__spdt`` cookie) or click id was seen in a tagged hit, if exactly
+   one session has seen it;
 4. otherwise the session ``default``.
 
 A claim that does not verify (made up, a bare id, signed by another run) names no session: the
