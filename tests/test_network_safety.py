@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Playwright
 
 from fixture_sites import scenario
 from harness import Harness
+from mock_endpoint.server import MockEndpoint
 from tests.pages import PageServer
 
 pytestmark = pytest.mark.browser
@@ -113,12 +115,15 @@ def test_every_spotify_owned_name_ends_at_the_mock_for_every_kind_of_request(
     assert not [u for u, why in failed.items() if "NAME_NOT_RESOLVED" in why], failed
 
 
-def test_with_the_live_script_only_its_download_may_go_out(page_server: PageServer) -> None:
+def test_with_the_live_script_only_its_download_may_go_out(
+    playwright: Playwright, spdt_mock: MockEndpoint, page_server: PageServer
+) -> None:
     """Any request to pixel.byspotify.com but the script download is refused in the browser;
     every other Spotify name still ends at the mock. (The download itself is not attempted: a
     test never reaches the network.)"""
     url = page_server.serve("<p>live</p>")
-    with Harness(script="live") as lab, lab.new_context() as ctx:
+    live = Harness(script="live", playwright=playwright, mock=spdt_mock)
+    with live as lab, lab.new_context() as ctx:
         failed: dict[str, str] = {}
         ctx.page.on("requestfailed", lambda r: failed.__setitem__(r.url, r.failure or ""))
         ctx.goto(url)
@@ -132,11 +137,13 @@ def test_with_the_live_script_only_its_download_may_go_out(page_server: PageServ
                 }
             }"""
         )
-        assert lab.mock.wait_for(lambda r: r.path == "/live-probe", 10) is not None
+        probe = lab.mock.wait_for(lambda r: r.path == "/live-probe", 10)
+        assert probe is not None
+        assert probe.session == ctx.session
     assert failed.get("https://pixel.byspotify.com/other", "").startswith(
         "net::ERR_BLOCKED_BY_CLIENT"
     ), failed
     assert (
         len([u for u, why in failed.items() if why.startswith("net::ERR_BLOCKED_BY_CLIENT")]) == 2
     )
-    assert not [r for r in lab.mock.records() if r.host == "pixel.byspotify.com"]
+    assert not [r for r in lab.mock.records(ctx.session) if r.host == "pixel.byspotify.com"]
