@@ -99,7 +99,7 @@ def server(kind: str, *extra: str) -> Iterator[dict[str, int]]:
             proc.kill()
 
 
-def mock_total(port: int) -> int:
+def mock_total(control_port: int) -> int:
     """Records the mock ever stored (``last_id``: ids are never reused, also past the cap)."""
     import ssl
     import urllib.request
@@ -107,7 +107,7 @@ def mock_total(port: int) -> int:
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
-    request = urllib.request.Request(f"https://127.0.0.1:{port}/__spdt/summary?session=bench")
+    request = urllib.request.Request(f"https://127.0.0.1:{control_port}/__spdt/summary")
     with urllib.request.urlopen(request, context=context, timeout=30) as answer:  # noqa: S310
         return int(json.load(answer)["last_id"])
 
@@ -189,10 +189,10 @@ def bench_ingest(quick: bool) -> dict[str, Any]:
     with server("bare") as bare, server("mock") as mock:
         for r in range(rounds):  # interleaved: a noisy neighbour hits both alike
             for kind, info in (("bare", bare), ("mock", mock)):
-                before = mock_total(mock["port"]) if kind == "mock" else 0
+                before = mock_total(mock["control_port"]) if kind == "mock" else 0
                 result = max_throughput(wrk, info["port"], seconds)
                 if kind == "mock":
-                    after = mock_total(mock["port"])
+                    after = mock_total(mock["control_port"])
                     recorded_vs_answered.append((after - before, result["answered"]))
                     rss.append(rss_mb(mock["pid"]))
                 runs[kind].append(result)
@@ -217,9 +217,9 @@ def bench_ingest(quick: bool) -> dict[str, Any]:
                 )
                 fixed.append(row)
         # Exact count: hits from separate Python processes, every one awaited.
-        before = mock_total(mock["port"])
+        before = mock_total(mock["control_port"])
         exact_run = generate(mock["port"], rate=400, seconds=seconds, processes=2)
-        exact_run["recorded"] = mock_total(mock["port"]) - before
+        exact_run["recorded"] = mock_total(mock["control_port"]) - before
         log(
             f"ingest exact: sent {exact_run['sent']}, answered {exact_run['statuses']}, "
             f"recorded {exact_run['recorded']}"

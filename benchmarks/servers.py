@@ -42,13 +42,15 @@ def main() -> int:
     import os
 
     if args.kind == "mock":
-        mock = MockEndpoint(max_records=args.max_records).start()
+        mock = MockEndpoint(max_records=args.max_records, control_token=False).start()
         port, stop = mock.port, mock.stop
+        print(json.dumps({"port": port, "control_port": mock.control_port, "pid": os.getpid()}))
+        sys.stdout.flush()
     else:
         server = bare_server()
         server.start()
         port, stop = server.port, server.stop
-    print(json.dumps({"port": port, "pid": os.getpid()}), flush=True)
+        print(json.dumps({"port": port, "pid": os.getpid()}), flush=True)
     try:
         sys.stdin.read()  # serve until the benchmark closes our stdin
     finally:

@@ -114,8 +114,18 @@ class PixelContext:
                 f"click id storage {click_id_storage!r}: expected one of "
                 f"{', '.join(CLICK_ID_STORAGE_MODES)}"
             )
+        # The session's credential rides in the User-Agent, which Chromium applies to every
+        # request of the context (fetch and its preflight, images, beacons, iframes,
+        # WebSockets, workers) but not to a beacon sent while the page unloads. Only the mock
+        # can make a credential, so a page cannot file hits under another context's session.
+        # Not an extra HTTP header: that makes every CORS request of the site non-simple
+        # (measured: a preflight the site's own APIs may refuse).
+        try:
+            credential = mock.session_credential(session)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
         context = browser.new_context(
-            user_agent=user_agent_with_session(user_agent, session),
+            user_agent=user_agent_with_session(user_agent, credential),
             java_script_enabled=java_script_enabled,
             **context_args,
         )

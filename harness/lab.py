@@ -13,11 +13,13 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import re
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, Playwright, Route, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from fixture_sites.server import FixtureServer
@@ -27,11 +29,28 @@ from harness.context import CLICK_ID_STORAGE_MODES, DEFAULT_CLICK_ID_STORAGE, Pi
 from harness.errors import BrowserLaunchError, UsageError
 from mock_endpoint.hosts import SCRIPT_HOST
 from mock_endpoint.server import MockEndpoint
+from mock_endpoint.session import HEADER, UA_TOKEN
 
 DEFAULT_CLICK_ID_PARAM = "spclid"
 # One counter per process: several harnesses (threads, a pytest session) never share an id.
 _SESSION_IDS = itertools.count(1)
 SCRIPT_MODES = ("emulated", "live")
+_LIVE_SCRIPT_HOST = re.compile(rf"^https?://{re.escape(SCRIPT_HOST)}(:\d+)?/")
+_UA_SESSION = re.compile(rf" {UA_TOKEN}/\S+$")
+
+
+def _only_the_live_script(route: Route) -> None:
+    """``--script live``: the script download goes out (without our session tags); anything else
+    the page asks of pixel.byspotify.com is refused. (A beacon sent while a page unloads never
+    reaches a route: see docs/network.md.)"""
+    request = route.request
+    if request.method == "GET" and urlsplit(request.url).path == "/ping.min.js":
+        headers = {k: v for k, v in request.headers.items() if k.lower() != HEADER.lower()}
+        for name in [k for k in headers if k.lower() == "user-agent"]:
+            headers[name] = _UA_SESSION.sub("", headers[name])
+        route.continue_(headers=headers)
+    else:
+        route.abort("blockedbyclient")
 
 
 class Harness:
@@ -184,7 +203,7 @@ class Harness:
         context_args.setdefault("click_id_storage", self.click_id_storage)
         if self.browser is None:
             raise BrowserLaunchError("the harness is not started (use `with Harness() as lab:`)")
-        return PixelContext.create(
+        ctx = PixelContext.create(
             self.browser,
             self.mock,
             session=session or self.new_session_id(),
@@ -193,3 +212,10 @@ class Harness:
             java_script_enabled=java_script_enabled,
             **context_args,
         )
+        if self.script == "live":
+            try:
+                ctx.context.route(_LIVE_SCRIPT_HOST, _only_the_live_script)
+            except BaseException:
+                ctx.close()
+                raise
+        return ctx

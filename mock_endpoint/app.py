@@ -1,12 +1,16 @@
-"""The aiohttp application: one server, virtual-hosted by the Host header.
+"""The aiohttp applications: the Spotify hosts (virtual-hosted by the Host header) and, on a
+listener of its own, the control API.
 
-``ROUTES`` is the single route table: the dispatcher, the 404 answers and the OpenAPI document
-(``GET /__spdt/openapi.json``) all read it.
+``ROUTES`` is the single route table: the dispatchers, the 404 answers and the OpenAPI document
+(``GET /__spdt/openapi.json``) all read it. The control API is never answered on a Spotify host
+name: a request for a control path there is refused (404), changes nothing and is recorded with a
+``CONTROL_PATH_REFUSED`` finding, so that a page trying to reset the evidence is itself evidence.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import traceback
 from collections.abc import Iterable
@@ -18,6 +22,7 @@ from mock_endpoint.endpoints import studio as studio_routes
 from mock_endpoint.endpoints.common import (
     CONFIG_KEY,
     HEALTH_KEY,
+    KEYS_KEY,
     STORE_KEY,
     Health,
     MockConfig,
@@ -36,11 +41,15 @@ from mock_endpoint.hosts import (
     SCRIPT_HOST,
     bare_host,
 )
-from mock_endpoint.routes import PATH_PARAMS_KEY, PREFIX, Handler, Param, Route
+from mock_endpoint.routes import CONTROL_HEADER, PATH_PARAMS_KEY, PREFIX, Handler, Param, Route
+from mock_endpoint.session import SessionKeys
 from mock_endpoint.store import RecordStore
 from mock_endpoint.validation.registry import finding
 
 log = logging.getLogger("mock_endpoint")
+# None: the control listener needs no token (``spdt-harness mock`` on loopback); absent: the app
+# is not a control listener.
+CONTROL_TOKEN_KEY: web.AppKey[str | None] = web.AppKey("control_token")
 
 _KEY = Param("key", "pixel key (32 lowercase hex)")
 _SESSION = Param("session", "only this recorder session")
@@ -206,7 +215,7 @@ ROUTES: tuple[Route, ...] = (
         ),
         responses={"200": "counts", **_JSON_ERR, "401": "no bearer token", "403": "wrong token"},
     ),
-    # -- control API (every host) ----------------------------------------------------------
+    # -- control API (the control listener only) -------------------------------------------
     Route(
         "GET",
         f"{PREFIX}/",
@@ -293,6 +302,16 @@ ROUTES: tuple[Route, ...] = (
         params=(_SESSION,),
     ),
     Route("GET", f"{PREFIX}/rules", control.rules, "rules", "the validation rule table"),
+    Route(
+        "GET",
+        f"{PREFIX}/credential",
+        control.credential,
+        "sessionCredential",
+        "the credential that files a browser's or client's hits under a session: send it as "
+        "the X-Spdt-Session header (or a spdt-session/<credential> User-Agent token)",
+        params=(Param("session", "session id (1-64 of A-Z a-z 0-9 _ . -)", required=True),),
+        responses={"200": "{session, header, credential, user_agent_token}", **_JSON_ERR},
+    ),
     Route("GET", f"{PREFIX}/openapi.json", control.openapi_document, "openapi", "this document"),
     *studio_routes.ROUTES,
 )
@@ -321,26 +340,54 @@ def _find(routes: Iterable[Route], method: str, path: str) -> tuple[Route | None
     return chosen, at_path
 
 
+def is_control_path(path: str) -> bool:
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+async def dispatch_control(request: web.Request) -> web.StreamResponse:
+    """The control listener: control routes only; anything else 404 listing the valid ones."""
+    path = request.path
+    path = path if path != PREFIX else PREFIX + "/"
+    route, at_path = _find(_BY_HOST[None], request.method, path)
+    if route is None:
+        valid = [f"{r.method} {r.path}" for r in control_routes()]
+        if at_path:
+            allow = ", ".join(r.method for r in at_path)
+            return json_error(
+                405,
+                "METHOD_NOT_ALLOWED",
+                f"{path[:200]} answers {allow}",
+                headers={"Allow": allow},
+                valid=valid,
+            )
+        return json_error(404, "NOT_FOUND", f"no control route {path[:200]}", valid=valid)
+    request[PATH_PARAMS_KEY] = route.match(path) or {}
+    return await route.handler(request)
+
+
+def _refuse_control_path(request: web.Request, host: str) -> web.Response:
+    message = (
+        f"{request.method} {host[:100]}{request.path[:200]}: the control API is not served on "
+        "Spotify host names (refused, nothing changed)"
+    )
+    record(
+        request,
+        kind="tampering",
+        status=404,
+        payload={
+            "referer": request.headers.get("Referer"),
+            "origin": request.headers.get("Origin"),
+        },
+        findings=(finding("CONTROL_PATH_REFUSED", message),),
+    )
+    return json_error(404, "NOT_FOUND", message)
+
+
 async def dispatch(request: web.Request) -> web.StreamResponse:
     path = request.path
-    if path == PREFIX or path.startswith(PREFIX + "/"):
-        path = path if path != PREFIX else PREFIX + "/"
-        route, at_path = _find(_BY_HOST[None], request.method, path)
-        if route is None:
-            valid = [f"{r.method} {r.path}" for r in control_routes()]
-            if at_path:
-                allow = ", ".join(r.method for r in at_path)
-                return json_error(
-                    405,
-                    "METHOD_NOT_ALLOWED",
-                    f"{path} answers {allow}",
-                    headers={"Allow": allow},
-                    valid=valid,
-                )
-            return json_error(404, "NOT_FOUND", f"no control route {path[:200]}", valid=valid)
-        request[PATH_PARAMS_KEY] = route.match(path) or {}
-        return await route.handler(request)
     host = bare_host(request.host)
+    if is_control_path(path):
+        return _refuse_control_path(request, host)
     route, at_path = _find(_BY_HOST.get(host, ()), request.method, path)
     if route is None:
         valid = [f"{r.method} https://{r.host}{r.path}" for r in ROUTES if r.host]
@@ -374,7 +421,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     ``Health.internal_errors`` and answered 500 JSON as a last resort."""
     config = request.app[CONFIG_KEY]
     if len(request.raw_path) > config.max_query:
-        is_control = request.path.startswith(PREFIX)
+        is_control = CONTROL_TOKEN_KEY in request.app  # the control listener records nothing
         message = f"the URL is {len(request.raw_path)} bytes; the limit is {config.max_query}"
         if not is_control:
             record(
@@ -424,7 +471,9 @@ def create_app(
     store: RecordStore | None = None,
     config: MockConfig | None = None,
     faults: FaultPlan | None = None,
+    keys: SessionKeys | None = None,
 ) -> web.Application:
+    """The Spotify hosts (what the browser reaches)."""
     app = web.Application(
         client_max_size=(config or MockConfig()).max_body,
         middlewares=[fault_middleware(_record_fault, mark_answer), guard],
@@ -433,7 +482,49 @@ def create_app(
     app[STORE_KEY] = store or RecordStore()
     app[CONFIG_KEY] = config or MockConfig()
     app[HEALTH_KEY] = Health()
+    app[KEYS_KEY] = keys or SessionKeys()
+    app.router.add_route("*", "/{tail:.*}", dispatch)
+    return app
+
+
+def presented_token(request: web.Request) -> str | None:
+    return request.headers.get(CONTROL_HEADER) or request.query.get("token")
+
+
+@web.middleware
+async def require_token(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The run's token, as ``?token=`` or the ``X-Spdt-Control-Token`` header (if it has one)."""
+    expected = request.app[CONTROL_TOKEN_KEY]
+    if expected is None:
+        return await handler(request)
+    given = presented_token(request)
+    if given is None:
+        return json_error(
+            401,
+            "CONTROL_TOKEN_REQUIRED",
+            f"the control API needs the run's token: ?token=... or a {CONTROL_HEADER} header "
+            "(the mock prints a URL that carries it)",
+        )
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        return json_error(403, "CONTROL_TOKEN_WRONG", "that is not this mock's control token")
+    return await handler(request)
+
+
+def create_control_app(
+    store: RecordStore,
+    config: MockConfig,
+    keys: SessionKeys,
+    health: Health,
+    token: str | None,
+) -> web.Application:
+    """The control API, for the control listener: never reachable by a Spotify host name."""
+    app = web.Application(client_max_size=config.max_body, middlewares=[guard, require_token])
+    app[STORE_KEY] = store
+    app[CONFIG_KEY] = config
+    app[HEALTH_KEY] = health
+    app[KEYS_KEY] = keys
+    app[CONTROL_TOKEN_KEY] = token
     app[control.STREAMS_KEY] = set()
     app.on_shutdown.append(control.close_streams)
-    app.router.add_route("*", "/{tail:.*}", dispatch)
+    app.router.add_route("*", "/{tail:.*}", dispatch_control)
     return app

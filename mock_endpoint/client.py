@@ -1,17 +1,21 @@
 """HTTP clients that reach the mock by Spotify's host names (for tests and scripts).
 
 Requests go to ``https://pixels.spotify.com/...`` as a browser would send them (SNI and Host
-header included); a resolver maps every Spotify host name to the mock's address and port.
+header included); a resolver maps every Spotify-owned name to the mock's address and port.
+The control API is on the mock's own control listener: ``client.control("GET", "records")``
+reaches it with the run's token.
 
     with MockEndpoint() as mock, MockClient(mock) as client:
         answer = client.post("https://pixels.spotify.com/v1/ingest", json={...},
-                             headers={"X-Spdt-Session": "s1"})
+                             headers={"X-Spdt-Session": "s1"})  # signed for you
+        client.control("GET", "summary", params={"session": "s1"}).json()
 """
 
 from __future__ import annotations
 
 import asyncio
 import json as jsonlib
+import re
 import socket
 import ssl
 import threading
@@ -23,22 +27,26 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from multidict import CIMultiDict
 
-from mock_endpoint.hosts import SPOTIFY_HOSTS
+from mock_endpoint.hosts import is_guarded
+from mock_endpoint.routes import CONTROL_HEADER, PREFIX
+from mock_endpoint.session import HEADER, valid_session_id
 from mock_endpoint.tls import client_context
+
+_CREDENTIAL_RE = re.compile(r"^.+\.[0-9a-f]{32}$")
 
 
 class MockResolver(AbstractResolver):
-    """Resolves Spotify's host names (and any name in ``extra``) to ``address:port``."""
+    """Resolves every Spotify-owned name (and any name in ``extra``) to ``address:port``."""
 
     def __init__(self, address: str, port: int, extra: tuple[str, ...] = ()) -> None:
         self.address = address
         self.port = port
-        self.names = frozenset(SPOTIFY_HOSTS) | frozenset(extra)
+        self.names = frozenset(extra)
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
-        if host not in self.names:
+        if not is_guarded(host) and host not in self.names:
             raise OSError(f"{host} is not a mock host name (refusing to reach the network)")
         return [
             {
@@ -85,13 +93,23 @@ class Answer:
 
 class MockClient:
     """A synchronous client for tests and scripts. Its event loop runs in a thread of its own, so
-    it also works where a loop is already running (Playwright's sync API, notebooks)."""
+    it also works where a loop is already running (Playwright's sync API, notebooks).
+
+    ``mock``: a :class:`~mock_endpoint.server.MockEndpoint`, or anything with ``host``, ``port``,
+    ``control_port`` and ``control_token`` (a mock in another process). The client holds the
+    run's token: a plain ``X-Spdt-Session: <id>`` header is replaced by the session's credential
+    (from the mock, or its control API), so hits are filed under ``<id>``.
+    """
 
     def __init__(
         self, mock: Any, *, address: str | None = None, ssl_context: ssl.SSLContext | None = None
     ) -> None:
+        self._mock = mock
         self._address = address or mock.host
         self._port = mock.port
+        self._control_port: int | None = getattr(mock, "control_port", None)
+        self._control_token: str | None = getattr(mock, "control_token", None)
+        self._credentials: dict[str, str] = {}
         self._ssl = ssl_context
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
@@ -130,6 +148,9 @@ class MockClient:
 
     def request(self, method: str, url: str, **kwargs: Any) -> Answer:
         """``kwargs`` as for aiohttp (headers, data, json, params, skip_auto_headers)."""
+        headers = kwargs.get("headers")
+        if headers:
+            kwargs["headers"] = self._signed(dict(headers))
         future = asyncio.run_coroutine_threadsafe(self._request(method, url, **kwargs), self._loop)
         return future.result(60)
 
@@ -139,12 +160,49 @@ class MockClient:
     def post(self, url: str, **kwargs: Any) -> Answer:
         return self.request("POST", url, **kwargs)
 
-    # -- studio (mock_endpoint.studio): campaigns, exposures, clock, status, attribution --------
-    studio_base = "https://pixels.spotify.com/__spdt/studio"
+    # -- sessions and the control API ----------------------------------------------------
+    def credential(self, session: str) -> str:
+        """The credential that files hits under ``session``."""
+        if session not in self._credentials:
+            sign = getattr(self._mock, "session_credential", None)
+            if callable(sign):
+                self._credentials[session] = str(sign(session))
+            else:
+                answer = self.control("GET", "credential", params={"session": session})
+                if answer.status != 200:
+                    raise ValueError(f"no credential for session {session!r}: {answer.text}")
+                self._credentials[session] = str(answer.json()["credential"])
+        return self._credentials[session]
 
+    def _signed(self, headers: dict[str, Any]) -> dict[str, Any]:
+        for name in list(headers):
+            if name.lower() == HEADER.lower():
+                value = str(headers[name]).strip()
+                if valid_session_id(value) and not _CREDENTIAL_RE.match(value):
+                    headers[name] = self.credential(value)
+        return headers
+
+    def control_url(self, path: str = "") -> str:
+        if self._control_port is None:
+            raise ValueError("this mock has no control listener address (control_port)")
+        host = f"[{self._address}]" if ":" in self._address else self._address
+        return f"https://{host}:{self._control_port}{PREFIX}/{path.lstrip('/')}"
+
+    def control(self, method: str, path: str = "", **kwargs: Any) -> Answer:
+        """``method`` ``/__spdt/<path>`` on the control listener, with the run's token."""
+        headers = dict(kwargs.pop("headers", None) or {})
+        if self._control_token is not None:
+            headers.setdefault(CONTROL_HEADER, self._control_token)
+        future = asyncio.run_coroutine_threadsafe(
+            self._request(method, self.control_url(path), headers=headers, **kwargs), self._loop
+        )
+        return future.result(60)
+
+    # -- studio (mock_endpoint.studio): campaigns, exposures, clock, status, attribution --------
     def studio(self, method: str, path: str, **kwargs: Any) -> Answer:
-        """``client.studio("POST", "campaigns", json={...})``: a studio control route."""
-        return self.request(method, f"{self.studio_base}/{path.lstrip('/')}", **kwargs)
+        """``client.studio("POST", "campaigns", json={...})``: a studio control route (on the
+        control listener, with the run's token)."""
+        return self.control(method, f"studio/{path.lstrip('/')}", **kwargs)
 
     def studio_campaign(self, **campaign: Any) -> Answer:
         return self.studio("POST", "campaigns", json=campaign)

@@ -1,13 +1,13 @@
 """The OpenAPI 3 document of the mock, generated from the route table (``GET
 /__spdt/openapi.json``). Each Spotify endpoint's path item names its host in ``servers``; the
-control API answers on every host."""
+control API names the mock's control address (it is never served on a Spotify host name)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from mock_endpoint.hosts import SPOTIFY_HOSTS
+from mock_endpoint.routes import CONTROL_HEADER
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -20,14 +20,16 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 
 
-def build_openapi() -> dict[str, Any]:
+def build_openapi(control_base: str = "https://127.0.0.1") -> dict[str, Any]:
+    """``control_base``: scheme://host:port of the control listener (the control API's server)."""
     from mock_endpoint.app import ROUTES
 
     paths: dict[str, dict[str, Any]] = {}
     for route in ROUTES:
         item = paths.setdefault(route.path, {})
-        hosts = list(route.hosts) or list(SPOTIFY_HOSTS)
-        item["servers"] = [{"url": f"https://{h}"} for h in hosts]
+        hosts = list(route.hosts)
+        servers = [f"https://{h}" for h in hosts] if hosts else [control_base]
+        item["servers"] = [{"url": url} for url in servers]
         params = [p.to_openapi() for p in route.params]
         declared = {p.name for p in route.params if p.where == "path"}
         for name in re.findall(r"\{(\w+)\}", route.path):
@@ -61,6 +63,8 @@ def build_openapi() -> dict[str, Any]:
             "parameters": params,
             "responses": responses,
         }
+        if route.host is None:
+            operation["security"] = [{"controlToken": []}, {"controlTokenHeader": []}]
         if route.kind != "unknown":
             operation["x-spdt-record-kind"] = route.kind
         if route.body:
@@ -75,8 +79,15 @@ def build_openapi() -> dict[str, Any]:
             "title": "spdt-harness mock of Spotify's pixel hosts",
             "version": "1",
             "description": "Every hit on a Spotify host is recorded; the control API under "
-            "/__spdt/ reads the records. See docs/mock.md.",
+            "/__spdt/ on the mock's own control address reads the records (with the run's "
+            "token when the mock has one). See docs/mock.md.",
         },
         "paths": paths,
-        "components": {"schemas": {"Error": ERROR_SCHEMA}},
+        "components": {
+            "schemas": {"Error": ERROR_SCHEMA},
+            "securitySchemes": {
+                "controlToken": {"type": "apiKey", "in": "query", "name": "token"},
+                "controlTokenHeader": {"type": "apiKey", "in": "header", "name": CONTROL_HEADER},
+            },
+        },
     }

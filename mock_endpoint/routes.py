@@ -12,6 +12,7 @@ from aiohttp import web
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PREFIX = "/__spdt"
+CONTROL_HEADER = "X-Spdt-Control-Token"  # or ?token= on the URL
 PATH_PARAMS_KEY: web.RequestKey[dict[str, str]] = web.RequestKey("spdt_path_params", dict)
 
 
@@ -35,7 +36,7 @@ class Param:
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """One endpoint. ``host`` None: the control API, answered on every host name."""
+    """One endpoint. ``host`` None: the control API, answered only on the control listener."""
 
     method: str
     path: str

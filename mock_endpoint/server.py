@@ -4,22 +4,30 @@ with MockEndpoint() as mock:
     print(mock.port, mock.spki, mock.host_map())
     ...  # drive a browser launched with harness.browser.launch_args(mock.host_map(), [mock.spki])
     mock.wait_for_event("purchase", session="s1", timeout=5)
+
+Two listeners: the Spotify hosts on ``port`` (what the browser's resolver maps every Spotify name
+to) and the control API on ``control_port``, which no Spotify name ever reaches, behind a per-run
+token (``control_url_with_token`` carries it).
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import quote
 
-from mock_endpoint.app import create_app
+from mock_endpoint.app import create_app, create_control_app
 from mock_endpoint.dedup import DedupReport, dedup_report
 from mock_endpoint.endpoints.common import DEFAULT_MAX_BODY, HEALTH_KEY, MockConfig
 from mock_endpoint.faults import Fault, FaultPlan, as_faults
-from mock_endpoint.hosts import SPOTIFY_HOSTS
+from mock_endpoint.hosts import GUARDED_HOSTS, GUARDED_PATTERNS
 from mock_endpoint.persist import JsonLinesSink
 from mock_endpoint.records import PixelEvent, Record
+from mock_endpoint.routes import CONTROL_HEADER
 from mock_endpoint.runner import ThreadedServer
+from mock_endpoint.session import HEADER, SessionKeys
 from mock_endpoint.store import DEFAULT_MAX_RECORDS, RecordStore, Summary
 from mock_endpoint.tls import ServerCertificate, issue
 
@@ -32,6 +40,11 @@ class MockEndpoint:
     file (read it back with :func:`mock_endpoint.persist.load_records`). ``faults``: make hosts
     slow or down (``Fault`` or ``"HOST:KIND[:ARG]"``, :mod:`mock_endpoint.faults`); change them
     on a running mock with :meth:`set_faults`.
+
+    ``control_token``: True (default) makes a random per-run token the control API requires;
+    a string is that token; False serves the control API without one (only sensible on
+    loopback: ``spdt-harness mock`` refuses it elsewhere). ``control_port``: where the control
+    listener binds (0: a free port) on ``host``.
     """
 
     def __init__(
@@ -44,18 +57,38 @@ class MockEndpoint:
         record: str | Path | None = None,
         max_body: int = DEFAULT_MAX_BODY,
         faults: Iterable[Fault | str] = (),
+        control_token: str | bool = True,
+        control_port: int = 0,
     ) -> None:
         self.store = RecordStore(max_records)
         self.config = MockConfig(tokens=frozenset(tokens), max_body=max_body)
         self._faults = FaultPlan(as_faults(faults))
-        self.certificate: ServerCertificate = issue(SPOTIFY_HOSTS)
-        self._app = create_app(self.store, self.config, self._faults)
+        self.keys = SessionKeys()
+        if control_token is True:
+            self.control_token: str | None = secrets.token_urlsafe(24)
+        elif control_token is False or control_token == "":
+            self.control_token = None
+        else:
+            self.control_token = str(control_token)
+        self.certificate: ServerCertificate = issue((*GUARDED_HOSTS, *GUARDED_PATTERNS))
+        self.control_certificate: ServerCertificate = issue(_control_names(host))
+        self._app = create_app(self.store, self.config, self._faults, self.keys)
+        self._control_app = create_control_app(
+            self.store, self.config, self.keys, self._app[HEALTH_KEY], self.control_token
+        )
         self._server = ThreadedServer(
             self._app,
             host=host,
             port=port,
             ssl_context=self.certificate.server_context(),
             name="spdt-mock",
+        )
+        self._control = ThreadedServer(
+            self._control_app,
+            host=host,
+            port=control_port,
+            ssl_context=self.control_certificate.server_context(),
+            name="spdt-mock-control",
         )
         self.host = host
         self.record_path = Path(record) if record is not None else None
@@ -68,12 +101,15 @@ class MockEndpoint:
             self.store.add_sink(self._sink)
         try:
             self._server.start()
+            self._control.start()
         except BaseException:
+            self._server.stop()
             self._close_sink()
             raise
         return self
 
     def stop(self) -> None:
+        self._control.stop()
         self._server.stop()
         self._close_sink()
 
@@ -104,12 +140,36 @@ class MockEndpoint:
         return self.certificate.spki
 
     @property
+    def control_port(self) -> int:
+        return self._control.port
+
+    @property
     def control_url(self) -> str:
-        return f"https://{self.host}:{self.port}/__spdt/"
+        """The control API (its own listener; no Spotify name reaches it)."""
+        return f"https://{_url_host(self.host)}:{self.control_port}/__spdt/"
+
+    @property
+    def control_url_with_token(self) -> str:
+        """:attr:`control_url` with ``?token=`` when the mock has a token: what a person opens."""
+        if self.control_token is None:
+            return self.control_url
+        return f"{self.control_url}?token={quote(self.control_token, safe='')}"
+
+    def control_headers(self) -> dict[str, str]:
+        """The header that carries the run's token to the control API (empty without one)."""
+        return {} if self.control_token is None else {CONTROL_HEADER: self.control_token}
+
+    def session_credential(self, session: str) -> str:
+        """What files hits under ``session``: the ``X-Spdt-Session`` header value."""
+        return self.keys.credential(session)
+
+    def session_headers(self, session: str) -> dict[str, str]:
+        return {HEADER: self.keys.credential(session)}
 
     def host_map(self) -> dict[str, str]:
-        """Each Spotify host name → this server, for ``--host-resolver-rules``."""
-        return dict.fromkeys(SPOTIFY_HOSTS, f"{self.host}:{self.port}")
+        """Every Spotify-owned name (and pattern: ``*.spotify.com`` ...) → this server, for
+        ``--host-resolver-rules``."""
+        return dict.fromkeys((*GUARDED_HOSTS, *GUARDED_PATTERNS), f"{self.host}:{self.port}")
 
     # -- faults ----------------------------------------------------------------------------
     @property
@@ -169,3 +229,14 @@ class MockEndpoint:
 
     def reset(self, session: str | None = None) -> int:
         return self.store.reset(session)
+
+
+def _control_names(host: str) -> tuple[str, ...]:
+    names = ["127.0.0.1", "localhost", "::1"]
+    if host not in names and host not in ("0.0.0.0", "::"):  # noqa: S104 - names, not binds
+        names.append(host)
+    return tuple(names)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

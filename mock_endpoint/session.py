@@ -1,53 +1,109 @@
-"""Which recorder session a request belongs to.
+"""Which recorder session a request belongs to, in a way page content cannot forge.
 
-Parallel tests share one mock; each browser context gets its own session id so that no test sees
-another's hits. The id travels in a way that survives every kind of request a page makes (script
-loads, CORS fetches and their preflights, ``sendBeacon`` on unload, images), with our emulator and
-with the real ping.min.js alike, because it needs no cooperation from the script:
+Parallel tests and crawl workers share one mock; each browser context gets its own session so
+that no test sees another's hits. A session is named by a *credential*, ``<id>.<mac>``, where
+``mac`` is an HMAC of the id under a key only the mock (and the process that started it) holds:
+a page can read or replay its own credential at most, never make up another session's.
 
-1. the ``X-Spdt-Session`` request header (HTTP clients, CAPI calls from a test);
-2. a ``spdt-session/<id>`` token at the end of the User-Agent, which the harness sets on each
-   browser context it creates;
-3. for a hit with neither (Chromium does not apply a context's User-Agent override to
+1. the ``X-Spdt-Session: <credential>`` request header: HTTP clients holding the run's keys
+   (``MockClient`` signs a plain ``X-Spdt-Session: <id>`` for you);
+2. a ``spdt-session/<credential>`` token at the end of the User-Agent. The harness sets it on
+   each browser context: Chromium applies it to every request of the context (fetch and its
+   CORS preflight, images, beacons, iframes, WebSockets, workers) and ignores a User-Agent a
+   page sets on a fetch. (Not an extra HTTP header: that turns every CORS request of the site
+   into one that needs a preflight.) The first claim that verifies names the session;
+3. for a hit with neither (Chromium does not apply the User-Agent override to
    ``sendBeacon``/keepalive requests sent while a page unloads): the session in which the same
-   device id (``uid``, the ``__spdt`` cookie) or click id was last seen in a tagged hit;
+   device id (``uid``, the ``__spdt`` cookie) or click id was seen in a tagged hit, if exactly
+   one session has seen it;
 4. otherwise the session ``default``.
+
+A claim that does not verify (made up, a bare id, signed by another run) names no session: the
+hit is filed by a claim that does (the User-Agent's, on a live page), else as in 3/4, and
+carries a ``SESSION_TAG_FORGED`` finding.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+import secrets
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 DEFAULT_SESSION = "default"
 HEADER = "X-Spdt-Session"
 UA_TOKEN = "spdt-session"  # noqa: S105 - a User-Agent product token, not a secret
 _ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-_UA_RE = re.compile(rf"{UA_TOKEN}/([A-Za-z0-9_.-]{{1,64}})")
+_MAC_HEX = 32
+_UA_RE = re.compile(rf"{UA_TOKEN}/(\S{{1,200}})")
 
 
 def valid_session_id(value: str) -> bool:
     return bool(_ID_RE.match(value))
 
 
-def user_agent_with_session(user_agent: str, session: str) -> str:
-    return f"{user_agent} {UA_TOKEN}/{session}"
+def user_agent_with_session(user_agent: str, credential: str) -> str:
+    return f"{user_agent} {UA_TOKEN}/{credential}"
 
 
-def tagged_session(headers: Mapping[str, str]) -> str | None:
-    """The session a request names itself (header or User-Agent token), if any."""
+class SessionKeys:
+    """Signs and verifies session credentials with one secret key (random per mock)."""
+
+    def __init__(self, key: bytes | None = None) -> None:
+        self._key = key if key is not None else secrets.token_bytes(32)
+
+    def _mac(self, session: str) -> str:
+        return hmac.new(self._key, session.encode(), hashlib.sha256).hexdigest()[:_MAC_HEX]
+
+    def credential(self, session: str) -> str:
+        if not valid_session_id(session):
+            raise ValueError(f"session id {session[:80]!r} is not 1-64 of A-Z a-z 0-9 _ . -")
+        return f"{session}.{self._mac(session)}"
+
+    def verify(self, credential: str) -> str | None:
+        """The session ``credential`` names, or None if it does not verify."""
+        session, dot, mac = credential.strip().rpartition(".")
+        if not dot or len(mac) != _MAC_HEX or not valid_session_id(session):
+            return None
+        return session if hmac.compare_digest(mac, self._mac(session)) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """What a request says about its session: the verified one, and any claim that failed."""
+
+    session: str | None = None
+    forged: str | None = None  # the first claimed credential that did not verify (capped)
+
+
+def read_tag(headers: Mapping[str, str], keys: SessionKeys) -> Tag:
+    claims: list[str] = []
     explicit = headers.get(HEADER, "").strip()
-    if explicit and valid_session_id(explicit):
-        return explicit
+    if explicit:
+        claims.append(explicit)
     match = _UA_RE.search(headers.get("User-Agent", ""))
     if match:
-        return match.group(1)
-    return None
+        claims.append(match.group(1))
+    session: str | None = None
+    forged: str | None = None
+    for claim in claims:
+        verified = keys.verify(claim)
+        if verified is not None and session is None:
+            session = verified
+        elif verified is None and forged is None:
+            forged = claim[:200]
+    return Tag(session, forged)
+
+
+_AMBIGUOUS = ""  # an identifier seen in more than one session names none of them
 
 
 class SessionDirectory:
-    """Remembers which session each device id / click id belongs to (bounded, newest wins)."""
+    """Which session each device id / click id was seen in (bounded). An identifier seen in two
+    sessions (a click id a crawl reuses, a device id a page copied) is never used to file a hit."""
 
     def __init__(self, capacity: int = 100_000) -> None:
         self._capacity = capacity
@@ -55,15 +111,17 @@ class SessionDirectory:
 
     def learn(self, session: str, identifiers: Iterable[str]) -> None:
         for ident in identifiers:
-            self._owners[ident] = session
+            known = self._owners.get(ident)
+            self._owners[ident] = session if known in (None, session) else _AMBIGUOUS
             self._owners.move_to_end(ident)
         while len(self._owners) > self._capacity:
             self._owners.popitem(last=False)
 
     def owner(self, identifiers: Iterable[str]) -> str | None:
         for ident in identifiers:
-            if ident in self._owners:
-                return self._owners[ident]
+            owner = self._owners.get(ident)
+            if owner:
+                return owner
         return None
 
     def clear(self) -> None:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from mock_endpoint.client import MockClient
 
@@ -19,6 +20,8 @@ from mock_endpoint.client import MockClient
 class RunningMock:
     banner: str  # everything printed up to "Ctrl-C stops."
     port: int
+    control_port: int = 0
+    control_token: str | None = None
     stderr: str = ""  # filled in once the process has stopped
     returncode: int | None = None
 
@@ -28,13 +31,18 @@ class RunningMock:
         unverified = ssl.create_default_context()
         unverified.check_hostname = False
         unverified.verify_mode = ssl.CERT_NONE
-        return MockClient(_Target("127.0.0.1", self.port), ssl_context=unverified)
+        return MockClient(
+            _Target("127.0.0.1", self.port, self.control_port, self.control_token),
+            ssl_context=unverified,
+        )
 
 
 @dataclass(frozen=True)
 class _Target:
     host: str
     port: int
+    control_port: int
+    control_token: str | None
 
 
 @contextmanager
@@ -61,6 +69,10 @@ def running_mock(*args: str, env: dict[str, str]) -> Iterator[RunningMock]:
         found = re.search(r"mock listening on https://127\.0\.0\.1:(\d+)", banner)
         assert found, banner
         running.port = int(found.group(1))
+        control = re.search(r"control API: https://[^:/]+:(\d+)/__spdt/(?:\?token=(\S+))?", banner)
+        assert control, banner
+        running.control_port = int(control.group(1))
+        running.control_token = unquote(control.group(2)) if control.group(2) else None
         yield running
     finally:
         proc.send_signal(signal.SIGINT)

@@ -48,3 +48,9 @@ REAL_SITE_CODES: tuple[str, ...] = (
     "EVENT_ID_REUSED",
     "CONVERSION_COUNTED_TWICE",
 )
+
+
+# Codes about the integrity of the evidence (appended; each with its severity).
+LATER_CODES: dict[str, str] = {
+    "EVIDENCE_TAMPERING": "error",
+}

@@ -25,10 +25,12 @@ from harness.audit import (
 )
 from harness.audit.crawl import normalise, same_origin_links
 from harness.audit.lab import guard_patterns
+from harness.audit.model import PROBLEM_KINDS
 from harness.cli.audit_cmd import ProgressBar
 from harness.errors import UsageError
 from harness.reports.formats import render
 from harness.rules.table import TABLE
+from tests.audit_helpers import spdt
 
 EVIL = '<script>alert(1)</script>"&\x1b[31m'
 
@@ -226,3 +228,34 @@ def test_progress_bar_draws_on_one_line_and_clears() -> None:
     assert "[######                  ] 1/4 https://shop.test/a" in text
     assert "[############            ] 2/4 https://shop.test/b" in text
     assert text.endswith("\r\x1b[2K")
+
+
+def test_every_problem_kind_the_auditor_writes_merges_and_renders(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    assert set(PROBLEM_KINDS) == {
+        "navigation",
+        "timeout",
+        "environment",
+        "journey",
+        "skipped",
+        "crashed",
+    }
+    paths = []
+    for i, kind in enumerate(PROBLEM_KINDS):
+        report = _report(
+            _page(i, problem=Problem(kind, f"{kind} went wrong")), shards=(f"{i + 1}/6",)
+        )
+        path = tmp_path / f"{kind}.json"
+        path.write_text(json.dumps(report.to_json()), "utf-8")
+        paths.append(str(path))
+        rendered = spdt("report", "render", str(path), "--format", "html", env=cli_env)
+        assert rendered.returncode in (0, 1, 2), (kind, rendered.stderr)
+        assert "Traceback" not in rendered.stderr
+        assert f"{kind} went wrong" in rendered.stdout, (kind, rendered.stderr)
+    merged = tmp_path / "merged.json"
+    done = spdt("report", "merge", *paths, "--output", str(merged), env=cli_env)
+    assert "is not one of" not in done.stderr, done.stderr
+    assert merged.exists(), done.stderr
+    kinds = [p["problem"]["kind"] for p in json.loads(merged.read_text("utf-8"))["pages"]]
+    assert kinds == list(PROBLEM_KINDS)

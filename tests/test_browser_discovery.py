@@ -45,6 +45,11 @@ def test_resolver_rules_end_with_a_catch_all() -> None:
         "EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE [::1]"
     )
     assert "~NOTFOUND" not in resolver_rules(HostMap({"a.test": "127.0.0.1:1"}, catch_all=False))
+    # a passthrough name is excluded even without the catch-all (it beats *.byspotify.com)
+    live = HostMap(
+        {"*.byspotify.com": "127.0.0.1:1"}, catch_all=False, passthrough=("pixel.byspotify.com",)
+    )
+    assert resolver_rules(live) == "MAP *.byspotify.com 127.0.0.1:1, EXCLUDE pixel.byspotify.com"
 
 
 def test_launch_args_add_only_our_flags() -> None:

@@ -35,6 +35,16 @@ def spdt_mock(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
             "UsageError: --record '/no/such/dir/x.jsonl': directory '/no/such/dir' does not exist",
         ),
         (["--token", ""], "UsageError: --token must not be empty"),
+        (
+            ["--host", "0.0.0.0"],
+            "UsageError: --host 0.0.0.0 is reachable from other machines: the control API "
+            "(which can read and reset every record) then needs --control-token T",
+        ),
+        (["--control-token", ""], "UsageError: --control-token must not be empty"),
+        (
+            ["--control-port", "x"],
+            "UsageError: --control-port must be an integer 0..65535, got 'x'",
+        ),
     ],
 )
 def test_bad_values_are_one_line_usage_errors(
@@ -71,3 +81,16 @@ def test_record_file_and_tokens(cli_env: dict[str, str], tmp_path: Path) -> None
             assert client.get("https://img.byspotify.com/?key=k&a=init").status == 200
     assert mock.returncode == 0, mock.stderr
     assert [(r.kind, r.status) for r in load_records(record)] == [("capi", 403), ("image", 200)]
+
+
+def test_a_control_token_is_printed_in_the_url_and_required(cli_env: dict[str, str]) -> None:
+    with running_mock("--control-token", "s3cret", env=cli_env) as running:
+        assert "control API: https://127.0.0.1:" in running.banner
+        assert "/__spdt/?token=s3cret" in running.banner
+        assert running.control_token == "s3cret"
+        with running.client() as client:
+            assert client.get(client.control_url("summary")).status == 401
+            assert client.control("GET", "summary").status == 200
+            refused = client.post("https://pixels.spotify.com/__spdt/reset")
+            assert refused.status == 404
+            assert client.control("GET", "summary").json()["total"] == 1  # the refusal itself

@@ -42,7 +42,7 @@ async def _client(
                         }
                     ]
                 }
-                async with http.post(url, json=body, headers={"X-Spdt-Session": session}) as r:
+                async with http.post(url, json=body, headers=mock.session_headers(session)) as r:
                     assert r.status == 204, await r.text()
             elif style == 1:  # beacon-like text/plain, session in the User-Agent
                 url = "https://pixels.spotify.com/v1/ingest"
@@ -58,12 +58,15 @@ async def _client(
                         ]
                     }
                 )
-                headers = {"Content-Type": "text/plain", "User-Agent": f"UA spdt-session/{session}"}
+                headers = {
+                    "Content-Type": "text/plain",
+                    "User-Agent": f"UA spdt-session/{mock.session_credential(session)}",
+                }
                 async with http.post(url, data=data, headers=headers) as r:
                     assert r.status == 204, await r.text()
             else:  # image pixel
                 url = f"https://img.byspotify.com/?key={KEY}&a=lead&seq={seq}&tag={session}"
-                async with http.get(url, headers={"X-Spdt-Session": session}) as r:
+                async with http.get(url, headers=mock.session_headers(session)) as r:
                     assert r.status == 200
                     await r.read()
             sent[session].add(seq)

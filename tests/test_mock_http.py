@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ TOKEN = "good-token"
 INGEST = "https://pixels.spotify.com/v1/ingest"
 CAPI = "https://capi.spotify.com/capi-direct/events/"
 CONVERSION = "https://pixel.byspotify.com/api/v1/conversion"
-CONTROL = "https://pixels.spotify.com/__spdt"
+CONTROL = "/__spdt"  # on the control listener (client.control)
 
 
 @pytest.fixture(scope="module")
@@ -645,7 +646,10 @@ def test_bad_input_gets_a_4xx_json_error_and_is_recorded(
     code: str,
 ) -> None:
     headers = {**kwargs.pop("headers", {}), "X-Spdt-Session": session}
-    answer: Answer = client.request(method, url, headers=headers, **kwargs)
+    if url.startswith(CONTROL):
+        answer: Answer = client.control(method, url[len(CONTROL) + 1 :], headers=headers, **kwargs)
+    else:
+        answer = client.request(method, url, headers=headers, **kwargs)
     assert answer.status == status, answer.text[:300]
     if code:
         data = answer.json()
@@ -668,7 +672,7 @@ def test_capi_errors_carry_a_trace_id_even_for_bad_bodies(client: MockClient) ->
 def test_unknown_paths_list_the_valid_ones(client: MockClient) -> None:
     data = client.get("https://capi.spotify.com/v2/nope").json()
     assert "POST https://capi.spotify.com/capi-direct/events/" in data["valid"]
-    control = client.get(f"{CONTROL}/nope").json()
+    control = client.control("GET", "nope").json()
     assert "GET /__spdt/records" in control["valid"]
     assert "GET /__spdt/openapi.json" in control["valid"]
 
@@ -683,7 +687,7 @@ def test_the_guard_answers_an_unexpected_exception_with_500_json(
 
     monkeypatch.setattr(control, "dedup_report", boom)
     before = len(mock.internal_errors)
-    answer = client.get(f"{CONTROL}/dedup")
+    answer = client.control("GET", "dedup")
     assert answer.status == 500
     assert answer.json()["code"] == "INTERNAL_ERROR"
     assert "simulated bug" in mock.internal_errors[-1]
@@ -702,7 +706,7 @@ def test_records_filters_and_paging(mock: MockEndpoint, client: MockClient, sess
     )
 
     def ids(query: str) -> list[int]:
-        answer = client.get(f"{CONTROL}/records?session={session}&{query}")
+        answer = client.control("GET", f"records?session={session}&{query}")
         assert answer.status == 200, answer.text
         return [r["id"] for r in answer.json()["records"]]
 
@@ -717,12 +721,12 @@ def test_records_filters_and_paging(mock: MockEndpoint, client: MockClient, sess
     assert ids("limit=2") == everything[:2]
     assert ids("limit=2&offset=2") == everything[2:]
     assert ids(f"after_id={everything[0]}") == everything[1:]
-    page = client.get(f"{CONTROL}/records?session={session}&limit=1").json()
+    page = client.control("GET", f"records?session={session}&limit=1").json()
     assert page["total"] == 3
     assert page["next_after_id"] == everything[0]
-    one = client.get(f"{CONTROL}/records/{everything[1]}").json()
+    one = client.control("GET", f"records/{everything[1]}").json()
     assert one["events"][0]["name"] == "purchase"
-    assert client.get(f"{CONTROL}/records/999999999").status == 404
+    assert client.control("GET", "records/999999999").status == 404
 
 
 def test_summary_sessions_and_reset(mock: MockEndpoint, client: MockClient, session: str) -> None:
@@ -730,16 +734,16 @@ def test_summary_sessions_and_reset(mock: MockEndpoint, client: MockClient, sess
     client.post(INGEST, json=batch(ev("view")), headers={"X-Spdt-Session": session})
     client.post(INGEST, json=batch(ev("view"), pid="bad"), headers={"X-Spdt-Session": session})
     client.post(INGEST, json=batch(ev("view")), headers={"X-Spdt-Session": other})
-    summary = client.get(f"{CONTROL}/summary?session={session}").json()
+    summary = client.control("GET", f"summary?session={session}").json()
     assert {k: summary[k] for k in ("total", "valid", "invalid")} == {
         "total": 2,
         "valid": 1,
         "invalid": 1,
     }
     assert "evicted" in summary
-    sessions = client.get(f"{CONTROL}/sessions").json()["sessions"]
+    sessions = client.control("GET", "sessions").json()["sessions"]
     assert (sessions[session], sessions[other]) == (2, 1)
-    assert client.post(f"{CONTROL}/reset?session={session}").json() == {"dropped": 2}
+    assert client.control("POST", f"reset?session={session}").json() == {"dropped": 2}
     assert mock.records(session) == []
     assert len(mock.records(other)) == 1
     mock.reset(other)
@@ -749,14 +753,14 @@ def test_eviction_is_counted() -> None:
     with MockEndpoint(max_records=3) as small, MockClient(small) as c:
         for _ in range(5):
             c.post(INGEST, json=batch(ev("view")))
-        summary = c.get(f"{CONTROL}/summary").json()
+        summary = c.control("GET", "summary").json()
         assert (summary["total"], summary["evicted"]) == (3, 2)
         assert [r.id for r in small.records()] == [3, 4, 5]
 
 
 def test_wait_answers_at_once_when_a_match_exists(client: MockClient, session: str) -> None:
     client.post(INGEST, json=batch(ev("lead")), headers={"X-Spdt-Session": session})
-    answer = client.get(f"{CONTROL}/wait?session={session}&event=lead&timeout=5").json()
+    answer = client.control("GET", f"wait?session={session}&event=lead&timeout=5").json()
     assert answer["status"] == "found"
     assert answer["record"]["events"][0]["name"] == "lead"
 
@@ -785,8 +789,8 @@ def test_wait_answers_the_moment_a_hit_arrives(
 
     mock.store.subscribe = subscribe_and_signal  # type: ignore[method-assign]
     try:
-        answer = client.get(
-            f"{CONTROL}/wait?session={session}&event=signup&after_id={after}&timeout=30"
+        answer = client.control(
+            "GET", f"wait?session={session}&event=signup&after_id={after}&timeout=30"
         ).json()
     finally:
         mock.store.subscribe = original_subscribe  # type: ignore[method-assign]
@@ -796,7 +800,7 @@ def test_wait_answers_the_moment_a_hit_arrives(
 
 
 def test_wait_says_not_yet_after_the_timeout(client: MockClient, session: str) -> None:
-    answer = client.get(f"{CONTROL}/wait?session={session}&event=purchase&timeout=0.2")
+    answer = client.control("GET", f"wait?session={session}&event=purchase&timeout=0.2")
     assert answer.status == 200
     assert answer.json()["status"] == "not_yet"
 
@@ -857,12 +861,12 @@ def test_dedup_report(mock: MockEndpoint, client: MockClient, session: str) -> N
     assert [(len(g.pixel_record_ids), g.event_ids) for g in report.double_counts] == [(2, ("a3",))]
     assert (report.pixel_events, report.server_events) == (8, 5)
     assert (report.unkeyed_pixel, report.unkeyed_server) == (3, 1)
-    over_http = client.get(f"{CONTROL}/dedup?session={session}").json()
+    over_http = client.control("GET", f"dedup?session={session}").json()
     assert over_http == report.to_json()
 
 
 def test_rules_are_served(client: MockClient) -> None:
-    rules = {r["code"]: r for r in client.get(f"{CONTROL}/rules").json()["rules"]}
+    rules = {r["code"]: r for r in client.control("GET", "rules").json()["rules"]}
     assert rules["INVALID_VALUE"]["severity"] == "error"
     assert rules["CAPI_FORBIDDEN"]["scope"] == "capi"
 
@@ -870,9 +874,111 @@ def test_rules_are_served(client: MockClient) -> None:
 def test_session_from_user_agent_token(
     mock: MockEndpoint, client: MockClient, session: str
 ) -> None:
+    credential = mock.session_credential(session)
     client.post(
         INGEST,
         json=batch(ev("view")),
-        headers={"User-Agent": f"Mozilla/5.0 Chrome spdt-session/{session}"},
+        headers={"User-Agent": f"Mozilla/5.0 Chrome spdt-session/{credential}"},
     )
     assert [r.kind for r in mock.records(session)] == ["ingest"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Spdt-Session": "victim.0123456789abcdef0123456789abcdef"},
+        {"User-Agent": "Mozilla/5.0 spdt-session/victim"},
+        {"User-Agent": "Mozilla/5.0 spdt-session/victim.0123456789abcdef0123456789abcdef"},
+    ],
+    ids=["header with a made-up mac", "user agent without a mac", "user agent made-up mac"],
+)
+def test_a_forged_session_tag_files_nothing_under_that_session(
+    mock: MockEndpoint, client: MockClient, headers: dict[str, str]
+) -> None:
+    client.post(INGEST, json=batch(ev("view")), headers={"X-Spdt-Session": "victim"})
+    before = [r.id for r in mock.records("victim")]
+    answer = client.post(INGEST, json=batch(ev("purchase")), headers=headers)
+    assert answer.status == 204
+    assert [r.id for r in mock.records("victim")] == before
+    forged = mock.records()[-1]
+    assert forged.session == "default"
+    assert [f.code for f in forged.findings if f.code == "SESSION_TAG_FORGED"] == [
+        "SESSION_TAG_FORGED"
+    ]
+
+
+def test_a_credential_of_another_mock_does_not_verify(client: MockClient, session: str) -> None:
+    with MockEndpoint() as other:
+        stolen = other.session_credential(session)
+    client.post(INGEST, json=batch(ev("view")), headers={"X-Spdt-Session": stolen})
+    assert client.control("GET", f"summary?session={session}").json()["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("POST", "https://pixels.spotify.com/__spdt/reset"),
+        ("GET", "https://pixel.byspotify.com/__spdt/records"),
+        ("GET", "https://open.spotify.com/__spdt"),
+        ("POST", "https://ping.pdst.fm/__spdt/reset?session=victim"),
+    ],
+)
+def test_control_paths_on_spotify_names_are_refused_and_recorded(
+    mock: MockEndpoint, client: MockClient, session: str, method: str, url: str
+) -> None:
+    client.post(INGEST, json=batch(ev("view")), headers={"X-Spdt-Session": "victim"})
+    total = client.control("GET", "summary").json()["total"]
+    answer = client.request(method, url, headers={"X-Spdt-Session": session})
+    assert answer.status == 404
+    assert "control API is not served" in answer.json()["message"]
+    assert "valid" not in answer.json()  # the control routes are not advertised there
+    assert client.control("GET", "summary").json()["total"] == total + 1  # nothing removed
+    refused = mock.records(session)[-1]
+    assert (refused.kind, refused.status) == ("tampering", 404)
+    assert [f.code for f in refused.findings] == ["CONTROL_PATH_REFUSED"]
+
+
+def test_the_control_listener_needs_the_token(mock: MockEndpoint, client: MockClient) -> None:
+    url = client.control_url("summary")
+    assert client.get(url).status == 401
+    assert client.get(url, headers={"X-Spdt-Control-Token": "guess"}).status == 403
+    assert client.get(f"{url}?token={mock.control_token}").status == 200
+    assert client.control("GET", "summary").status == 200
+
+
+def test_any_other_spotify_name_is_answered_not_emulated(
+    mock: MockEndpoint, client: MockClient, session: str
+) -> None:
+    for url in (
+        "https://open.spotify.com/",
+        "https://spotify.com/x",
+        "https://www.byspotify.com/y",
+        "https://cdn.pdst.fm/z.js",
+        "https://www.podsights.com/",
+    ):
+        answer = client.get(url, headers={"X-Spdt-Session": session})
+        assert answer.status == 404, url
+        assert "not emulated" in answer.json()["message"]
+    kinds = [r.kind for r in mock.records(session)]
+    assert kinds == ["unknown"] * 5
+
+
+def test_an_untagged_hit_is_filed_by_an_identifier_only_one_session_has_seen(
+    mock: MockEndpoint, client: MockClient, session: str
+) -> None:
+    other = session + "-b"
+    own_uid, shared_click = uuid.uuid4().hex, f"click-{uuid.uuid4().hex[:8]}"
+    unload = {"Content-Type": "text/plain"}  # what an unload beacon carries: no session tag
+
+    def hit(action: str, headers: dict[str, str], **ids: str) -> None:
+        body = {"action": action, "body": {}, **ids}
+        client.post(INGEST, data=json.dumps(batch(body)), headers=headers)
+
+    hit("view", {"X-Spdt-Session": session}, uid=own_uid, click_id=shared_click)
+    hit("view", {"X-Spdt-Session": other}, click_id=shared_click)  # the crawl reused it
+    hit("own", unload, uid=own_uid)
+    hit("shared", unload, click_id=shared_click)
+    by_name = {e.name: r.session for r in mock.records() for e in r.events}
+    assert by_name["own"] == session  # the device id only this session has seen
+    assert by_name["shared"] == "default"  # seen in two sessions: names neither
+    mock.reset(other)

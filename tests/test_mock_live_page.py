@@ -17,10 +17,12 @@ def test_live_page_shows_a_hit_as_it_arrives_with_strings_escaped(
     spdt_harness: Harness,
 ) -> None:
     mock = spdt_harness.mock
-    with spdt_harness.new_context() as ctx:
+    # A person opens the URL the mock prints (it carries the token) in a browser of their own;
+    # the control listener's certificate is not one the harness's Chromium trusts.
+    with spdt_harness.new_context(ignore_https_errors=True) as ctx:
         session = ctx.session
         page = ctx.page
-        page.goto(f"https://pixels.spotify.com/__spdt/?session={session}")
+        page.goto(f"{mock.control_url_with_token}&session={session}")
         page.wait_for_function("document.getElementById('state').textContent === 'live'")
         assert page.locator("#rows tr").count() == 0
         with MockClient(mock) as client:
@@ -65,3 +67,19 @@ def test_live_page_shows_a_hit_as_it_arrives_with_strings_escaped(
         assert page.locator("#rows tr").count() == 2
         assert page.locator(f'#rows tr[data-session="{session}-other"]').count() == 0
         mock.reset(session + "-other")
+
+
+def test_the_live_page_is_not_served_on_spotify_names_nor_without_the_token(
+    spdt_harness: Harness,
+) -> None:
+    mock = spdt_harness.mock
+    with spdt_harness.new_context(ignore_https_errors=True) as ctx:
+        answer = ctx.page.goto("https://pixels.spotify.com/__spdt/")
+        assert answer is not None
+        assert answer.status == 404
+        assert ctx.page.locator("#rows").count() == 0
+        answer = ctx.page.goto(mock.control_url)
+        assert answer is not None
+        assert answer.status == 401
+        refused = [r for r in mock.records(ctx.session) if r.kind == "tampering"]
+        assert [(r.path, r.status) for r in refused] == [("/__spdt/", 404)]

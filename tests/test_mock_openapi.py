@@ -9,7 +9,6 @@ import pytest
 from mock_endpoint import MockEndpoint
 from mock_endpoint.app import ROUTES
 from mock_endpoint.client import MockClient
-from mock_endpoint.hosts import SPOTIFY_HOSTS
 
 METHODS = {"get", "post", "put", "patch", "delete", "options", "head"}
 
@@ -17,7 +16,7 @@ METHODS = {"get", "post", "put", "patch", "delete", "options", "head"}
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[MockEndpoint, MockClient, dict]]:  # type: ignore[type-arg]
     with MockEndpoint() as mock, MockClient(mock) as client:
-        doc = client.get("https://pixels.spotify.com/__spdt/openapi.json").json()
+        doc = client.control("GET", "openapi.json").json()
         yield mock, client, doc
 
 
@@ -32,9 +31,10 @@ def documented(doc: dict) -> set[tuple[str, str, str]]:  # type: ignore[type-arg
 
 
 def test_every_route_is_documented_and_nothing_else(served: tuple) -> None:  # type: ignore[type-arg]
-    _, _, doc = served
+    mock, _, doc = served
     assert doc["openapi"].startswith("3.")
-    expected = {(r.method, host, r.path) for r in ROUTES for host in (r.hosts or SPOTIFY_HOSTS)}
+    control = f"127.0.0.1:{mock.control_port}"  # the control API's own listener, only
+    expected = {(r.method, h, r.path) for r in ROUTES for h in (r.hosts or (control,))}
     assert documented(doc) == expected
     ids = [
         op["operationId"]
@@ -53,7 +53,12 @@ def test_every_documented_operation_is_served(served: tuple) -> None:  # type: i
         url = f"https://{host}{path.replace('{id}', '1')}"
         if path.endswith("/wait"):
             url += "?timeout=0"
-        answer = client.request(method, url)
+        if path.endswith("/credential"):
+            url += "?session=s1"
+        if host == f"127.0.0.1:{mock.control_port}":
+            answer = client.control(method, url.split("/__spdt/", 1)[1])
+        else:
+            answer = client.request(method, url)
         assert answer.status not in (404, 405) or answer.json()["code"] not in (
             "NOT_FOUND",
             "METHOD_NOT_ALLOWED",
@@ -64,7 +69,8 @@ def test_every_documented_operation_is_served(served: tuple) -> None:  # type: i
 
 def test_undocumented_paths_are_not_served(served: tuple) -> None:  # type: ignore[type-arg]
     _, client, _ = served
-    answer = client.get("https://pixels.spotify.com/__spdt/undocumented")
+    answer = client.control("GET", "undocumented")
     assert answer.status == 404
     assert answer.json()["code"] == "NOT_FOUND"
+    assert "GET /__spdt/records" in answer.json()["valid"]
     assert client.get("https://img.byspotify.com/ping.min.js").status == 404

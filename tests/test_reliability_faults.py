@@ -64,7 +64,7 @@ def test_5xx_answers_the_status_records_a_fault_and_no_event(faulty: MockEndpoin
         assert answer.headers["Access-Control-Allow-Origin"] == "x"
         # Other hosts and the control API are untouched.
         assert client.get(f"https://img.byspotify.com/?key={KEY}&a=lead").status == 200
-        assert client.get("https://pixels.spotify.com/__spdt/summary").status == 200
+        assert client.control("GET", "summary").status == 200
     (record,) = faulty.records("f5")
     assert (record.kind, record.status, record.events) == ("fault", 502, ())
     assert record.payload == {"fault": "5xx", "arg": 502, "would_be": "ingest"}
@@ -78,7 +78,7 @@ def test_reset_closes_the_connection_without_an_answer(faulty: MockEndpoint) -> 
     async def attempt() -> str:
         async with client_session(faulty.host, faulty.port) as http:
             try:
-                async with http.post(INGEST, json=BATCH, headers={"X-Spdt-Session": "fr"}) as r:
+                async with http.post(INGEST, json=BATCH, headers=faulty.session_headers("fr")) as r:
                     return f"answered {r.status}"
             except aiohttp.ClientError as exc:
                 return type(exc).__name__

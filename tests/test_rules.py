@@ -29,7 +29,7 @@ from harness.capture.timeline import (
 from harness.rules import RULES, AuditFinding, RuleConfig, codes, evaluate
 from harness.rules.html import analyse
 from mock_endpoint.records import Finding, PixelEvent, Record
-from tests.spec import REAL_SITE_CODES, REQUIRED_CODES
+from tests.spec import LATER_CODES, REAL_SITE_CODES, REQUIRED_CODES
 
 KEY = "0123456789abcdef0123456789abcdef"
 KEY2 = "fedcba9876543210fedcba9876543210"
@@ -219,6 +219,12 @@ def test_every_required_code_exists_with_its_severity() -> None:
         assert RULES[code].severity == SEVERITIES[code], code
     assert set(REQUIRED_CODES) <= set(codes())
     assert codes() == tuple(RULES)
+
+
+def test_every_later_code_exists_with_its_severity() -> None:
+    for code, severity in LATER_CODES.items():
+        assert code in RULES, code
+        assert RULES[code].severity == severity, code
 
 
 def test_every_rule_has_title_fix_and_source() -> None:
@@ -1408,3 +1414,33 @@ def test_click_id_in_apex_session_storage_is_not_visible_on_www() -> None:
     assert hit.evidence[0] == "click id clk1… stored on shop.test: sessionStorage click_id"
     # the conversion on www carried it after all (e.g. the URL kept it): nothing to report
     assert "CLICK_ID_COOKIE_SCOPE" not in found(_apex_then_www(carried=True))
+
+
+def test_evidence_tampering_names_each_refused_request_and_the_rest_stands() -> None:
+    refused = Record(
+        id=next(_ids),
+        time=0.0,
+        session="s",
+        host="pixels.spotify.com",
+        method="POST",
+        path="/__spdt/reset",
+        kind="tampering",
+        status=404,
+        page=THANKS,
+        findings=(Finding("CONTROL_PATH_REFUSED", "error", "refused, nothing changed"),),
+    )
+    forged = replace(
+        ingest("view"),
+        id=next(_ids),
+        findings=(Finding("SESSION_TAG_FORGED", "error", "claimed session credential 'x'"),),
+    )
+    base = purchase_timeline({"value": 79.99, "currency": "USD", "order_id": "o1"})
+    timeline = replace(base, records=(*base.records, refused, forged))
+    found = {f.code: f for f in evaluate(timeline)}
+    tampering = found["EVIDENCE_TAMPERING"]
+    assert tampering.severity == "error"
+    assert "1 request(s) to the recorder's control path" in tampering.message
+    assert "1 request(s) with a forged session tag" in tampering.message
+    assert any("POST pixels.spotify.com/__spdt/reset → 404" in e for e in tampering.evidence)
+    assert "EVENT_NOT_DELIVERED" not in found  # the purchase still counts
+    assert "EVIDENCE_TAMPERING" not in {f.code for f in evaluate(base)}

@@ -90,7 +90,9 @@ def test_status_of_a_record_file(tmp_path: Path, cli_env: dict[str, str]) -> Non
 
 def test_status_and_attribute_against_a_running_mock(cli_env: dict[str, str]) -> None:
     with running_mock(env=cli_env) as mock, mock.client() as client:
-        url = f"https://127.0.0.1:{mock.port}"
+        url = f"https://127.0.0.1:{mock.control_port}/__spdt/"  # as `mock` prints it
+        if mock.control_token:
+            url += f"?token={mock.control_token}"
         assert client.studio_campaign(id="live", name="Live").status == 201
         assert client.studio_exposure(campaign="live", kind="click", click_id="c-1").status == 201
         assert client.studio_advance("15d").status == 200

@@ -1,9 +1,9 @@
 """The browser set-up of an audit: :class:`harness.lab.Harness`, with the resolver catch-all
 switchable (sites on the internet resolve through the real DNS) and extra trusted certificates.
 
-Whatever the site, Spotify's event hosts stay mapped to the mock: an audit never sends a real
-event, not even a beacon on unload. With ``catch_all`` off, any other ``*.spotify.com`` name
-(and, with the emulated script, ``*.byspotify.com``) still fails to resolve.
+Whatever the site, every Spotify-owned name stays mapped to the mock (mock_endpoint/hosts.py):
+an audit never sends a real event, not even a beacon on unload. With ``--script live`` only
+``pixel.byspotify.com`` resolves for real, for the script download.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ NOT_FOUND = "~NOTFOUND"
 
 
 def guard_patterns(script: str) -> tuple[str, ...]:
-    """Spotify names that must never resolve for real during an audit."""
-    # pdst.fm: the legacy Podsights loader's hosts (cdn. and ping. are served by the mock)
+    """Spotify names that must never resolve for real during an audit (the mock already maps
+    them; this stays as a fail-closed default should a name leave the mock's map)."""
     patterns = ["*.spotify.com", "spotify.com", "*.pdst.fm", "pdst.fm"]
+    patterns += ["*.podsights.com", "podsights.com"]
     if script != "live":  # live: pixel.byspotify.com resolves for real (the script only)
         patterns += ["*.byspotify.com", "byspotify.com"]
     return tuple(patterns)

@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast, get_args
 
 from harness import __version__
 from harness.errors import UsageError
@@ -22,7 +22,10 @@ SCHEMA = "spdt-harness/audit"
 SCHEMA_VERSION = 1
 SEVERITIES = ("error", "warning", "info")
 # Why a page could not be audited (exit code 2), as opposed to a finding about the site.
-PROBLEM_KINDS = ("navigation", "timeout", "environment", "skipped", "crashed")
+# The one definition of why a page may lack a (complete) audit: the auditor writes only these
+# (mypy checks every Problem(...) against the Literal) and the report reader accepts exactly them.
+ProblemKind = Literal["navigation", "timeout", "environment", "journey", "skipped", "crashed"]
+PROBLEM_KINDS: tuple[ProblemKind, ...] = get_args(ProblemKind)
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
 MAX_REPORT_BYTES = 512 * 1024 * 1024
 
@@ -39,7 +42,7 @@ Finding = AuditFinding
 class Problem:
     """Why a page has no (complete) audit: unreachable, timed out, environment, skipped."""
 
-    kind: str
+    kind: ProblemKind
     message: str
 
     def to_json(self) -> dict[str, Any]:
@@ -245,7 +248,9 @@ def _page(r: _Reader, data: Any, where: str) -> PageResult:
         kind = r.text(raw.get("kind"), f"{where}.problem.kind")
         if kind not in PROBLEM_KINDS:
             raise r.fail(f"{where}.problem.kind", f"{kind!r} is not one of {PROBLEM_KINDS}")
-        problem = Problem(kind, r.text(raw.get("message"), f"{where}.problem.message"))
+        problem = Problem(
+            cast(ProblemKind, kind), r.text(raw.get("message"), f"{where}.problem.message")
+        )
     screenshot = r.text(data.get("screenshot"), f"{where}.screenshot", optional=True)
     if screenshot is not None and not _BASE64.match(screenshot):
         raise r.fail(f"{where}.screenshot", "not base64 PNG data")

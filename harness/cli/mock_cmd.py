@@ -56,6 +56,19 @@ def configure(parser: argparse.ArgumentParser) -> Command:
         "5xx[:STATUS], reset or slow-body[:SECONDS]; HOST a Spotify host name or * "
         "(e.g. pixels.spotify.com:5xx:503); see docs/mock.md",
     )
+    parser.add_argument(
+        "--control-port",
+        default="0",
+        metavar="PORT",
+        help="port of the control API's own listener (default 0: a free one); no Spotify "
+        "host name reaches it",
+    )
+    parser.add_argument(
+        "--control-token",
+        metavar="T",
+        help="require this token on the control API (?token=T or an X-Spdt-Control-Token "
+        "header); required when --host is not a loopback address",
+    )
     return run
 
 
@@ -98,6 +111,16 @@ def run(args: argparse.Namespace) -> int:
     if len(tokens) != len(args.token):
         raise UsageError("--token must not be empty")
     faults = as_faults(args.fault)
+    control_port = _int_option("--control-port", args.control_port, 0, 65535)
+    control_token: str | None = args.control_token
+    if control_token is not None and not control_token.strip():
+        raise UsageError("--control-token must not be empty")
+    loopback = ipaddress.ip_address("127.0.0.1" if host == "localhost" else host).is_loopback
+    if not loopback and control_token is None:
+        raise UsageError(
+            f"--host {host} is reachable from other machines: the control API (which can read "
+            "and reset every record) then needs --control-token T"
+        )
     mock = MockEndpoint(
         host=host,
         port=port,
@@ -105,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
         tokens=tokens,
         record=record,
         faults=faults,
+        control_token=control_token or False,
+        control_port=control_port,
     )
     try:
         mock.start()
@@ -116,9 +141,15 @@ def run(args: argparse.Namespace) -> int:
         raise
     try:
         print(f"mock listening on https://{host}:{mock.port}", flush=True)
-        if not ipaddress.ip_address("127.0.0.1" if host == "localhost" else host).is_loopback:
+        if not loopback:
             print(f"warning: bound to {host}, reachable from other machines", flush=True)
-        print(f"control API: {mock.control_url} (OpenAPI: {mock.control_url}openapi.json)")
+        print(
+            f"control API: {mock.control_url_with_token} (its own listener, port "
+            f"{mock.control_port}; OpenAPI: {mock.control_url}openapi.json"
+            + (", with the token" if mock.control_token else "")
+            + ")",
+            flush=True,
+        )
         if record is not None:
             print(f"recording to {record}")
         for fault in faults:

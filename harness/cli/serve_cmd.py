@@ -24,7 +24,9 @@ def run(args: argparse.Namespace) -> int:
             MockEndpoint(host=args.host, port=args.port) as mock,
             FixtureServer(host=args.host, port=args.sites_port) as sites,
         ):
-            print(f"mock: https://{args.host}:{mock.port} (control API {mock.control_url})")
+            print(
+                f"mock: https://{args.host}:{mock.port} (control API {mock.control_url_with_token})"
+            )
             print(f"fixture sites: https://{args.host}:{sites.port}", flush=True)
             host_map = HostMap({**mock.host_map(), **sites.host_map()})
             print_browser_setup(host_map, [mock.spki, sites.spki])

@@ -12,11 +12,12 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from harness.errors import MockEndpointError, UsageError
 from mock_endpoint.persist import load_records
 from mock_endpoint.records import Record
+from mock_endpoint.routes import CONTROL_HEADER
 from mock_endpoint.studio.campaigns import (
     Campaign,
     Exposure,
@@ -53,7 +54,12 @@ class Source:
 
 def add_source_options(parser: argparse.ArgumentParser, *, campaign_required: bool) -> None:
     where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--mock", metavar="URL", help="a running mock, e.g. https://127.0.0.1:8443")
+    where.add_argument(
+        "--mock",
+        metavar="URL",
+        help="a running mock's control API, as `spdt-harness mock` prints it "
+        "(https://127.0.0.1:PORT/__spdt/?token=T; loopback only)",
+    )
     where.add_argument("--record", metavar="FILE", help="the mock's --record file (JSON lines)")
     parser.add_argument(
         "--campaign",
@@ -84,14 +90,21 @@ class _Control:
         if parts.scheme not in ("https", "http") or not loopback or parts.port is None:
             raise UsageError(f"--mock {url!r}: expected https://127.0.0.1:PORT (loopback only)")
         self.base = f"{parts.scheme}://{host}:{parts.port}/__spdt"
+        self.token = dict(parse_qsl(parts.query)).get("token")
         self.context = ssl.create_default_context()
         self.context.check_hostname = False
         self.context.verify_mode = ssl.CERT_NONE
 
     def get(self, path: str, **query: Any) -> Any:
         url = f"{self.base}/{path}" + (f"?{urlencode(query)}" if query else "")
+        request = urllib.request.Request(url)  # noqa: S310 - https/http on loopback only
+        if self.token:
+            request.add_header(CONTROL_HEADER, self.token)
         try:
-            with urllib.request.urlopen(url, timeout=TIMEOUT, context=self.context) as answer:  # noqa: S310 - loopback https only
+            opened = urllib.request.urlopen(  # noqa: S310 - https/http on loopback only
+                request, timeout=TIMEOUT, context=self.context
+            )
+            with opened as answer:
                 return json.loads(answer.read())
         except urllib.error.HTTPError as exc:
             raise MockEndpointError(f"{url}: HTTP {exc.code} {exc.reason}") from exc

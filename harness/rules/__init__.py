@@ -15,6 +15,7 @@ from harness.rules.checks import (  # noqa: F401 - registers the checks
     csp,
     event_ids,
     events,
+    evidence,
     flow,
     install,
     noscript,

@@ -295,4 +295,12 @@ TABLE: tuple[RuleSpec, ...] = (
         f"{ADS_MANAGER} (pixel.byspotify.com/ping.min.js, spdt, the spdt-capture guard id).",
         "live pixel",
     ),
+    RuleSpec(
+        "EVIDENCE_TAMPERING",
+        "error",
+        "the page tried to change the recorded evidence (control path, forged session tag)",
+        "Remove whatever sends requests to /__spdt/ paths or sets an X-Spdt-Session header: "
+        "a page must not reach the recorder's control API.",
+        "harness",
+    ),
 )

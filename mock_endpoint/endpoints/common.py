@@ -14,9 +14,10 @@ from aiohttp import web
 from mock_endpoint.faults import HELD_KEY, RECORD_ID_KEY
 from mock_endpoint.hosts import bare_host
 from mock_endpoint.records import Finding, PixelEvent, Record
-from mock_endpoint.session import DEFAULT_SESSION, tagged_session
+from mock_endpoint.session import DEFAULT_SESSION, SessionKeys, Tag, read_tag
 from mock_endpoint.store import RecordStore
 from mock_endpoint.validation.params import PARAMETERS, coerce
+from mock_endpoint.validation.registry import finding
 
 DEFAULT_MAX_BODY = 1024 * 1024  # bytes; larger bodies get 413
 DEFAULT_MAX_QUERY = 8 * 1024  # bytes of query string; longer gets 414
@@ -43,6 +44,8 @@ class Health:
 STORE_KEY: web.AppKey[RecordStore] = web.AppKey("store", RecordStore)
 CONFIG_KEY: web.AppKey[MockConfig] = web.AppKey("config", MockConfig)
 HEALTH_KEY: web.AppKey[Health] = web.AppKey("health", Health)
+KEYS_KEY: web.AppKey[SessionKeys] = web.AppKey("session_keys", SessionKeys)
+TAG_KEY: web.RequestKey[Tag] = web.RequestKey("spdt_tag", Tag)
 
 
 class BadRequest(Exception):  # noqa: N818 - an HTTP answer, raised inside handlers
@@ -63,6 +66,14 @@ def config_of(request: web.Request) -> MockConfig:
     return request.app[CONFIG_KEY]
 
 
+def request_tag(request: web.Request) -> Tag:
+    """The session the request names, verified against the mock's keys (read once)."""
+    tag = request.get(TAG_KEY)
+    if tag is None:
+        tag = request[TAG_KEY] = read_tag(request.headers, request.app[KEYS_KEY])
+    return tag
+
+
 def page_of(request: web.Request) -> str | None:
     return request.headers.get("Referer") or request.headers.get("Origin")
 
@@ -79,8 +90,15 @@ def record(
     query: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Record:
-    """Store one hit for ``request``; returns the stored record."""
-    session = tagged_session(request.headers)
+    """Store one hit for ``request``; returns the stored record. A forged session credential
+    adds a ``SESSION_TAG_FORGED`` finding and names no session."""
+    tag = request_tag(request)
+    session = tag.session
+    if tag.forged is not None:
+        findings = (
+            *findings,
+            finding("SESSION_TAG_FORGED", f"claimed session credential {tag.forged[:80]!r}"),
+        )
     stored = store_of(request).add(
         Record(
             id=0,

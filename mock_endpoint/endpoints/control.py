@@ -1,5 +1,6 @@
-"""The control API under ``/__spdt/``: records, summary, reset, wait-for, dedup, rules, the
-OpenAPI document, and a live page fed by server-sent events. Control requests are not recorded.
+"""The control API under ``/__spdt/``: records, summary, reset, wait-for, dedup, rules, session
+credentials, the OpenAPI document, and a live page fed by server-sent events. It is served only
+on the mock's control listener (never on a Spotify host name); control requests are not recorded.
 
 Long-polls and streams never block the event loop: they subscribe to the store and are woken with
 ``loop.call_soon_threadsafe``.
@@ -16,9 +17,10 @@ from typing import Any
 from aiohttp import web
 
 from mock_endpoint.dedup import dedup_report
-from mock_endpoint.endpoints.common import BadRequest, json_error, jsonable, store_of
+from mock_endpoint.endpoints.common import KEYS_KEY, BadRequest, json_error, jsonable, store_of
 from mock_endpoint.records import Record
 from mock_endpoint.routes import PREFIX, path_param
+from mock_endpoint.session import HEADER, UA_TOKEN, valid_session_id
 from mock_endpoint.store import RecordFilter
 from mock_endpoint.validation import all_rules
 
@@ -165,6 +167,24 @@ async def dedup(request: web.Request) -> web.Response:
 @guarded
 async def rules(request: web.Request) -> web.Response:
     return respond({"rules": [r.to_json() for r in all_rules()]})
+
+
+@guarded
+async def credential(request: web.Request) -> web.Response:
+    session = request.query.get("session", "")
+    if not valid_session_id(session):
+        return json_error(
+            400, "BAD_PARAMETER", f"session={session[:80]!r} is not 1-64 of A-Z a-z 0-9 _ . -"
+        )
+    value = request.app[KEYS_KEY].credential(session)
+    return respond(
+        {
+            "session": session,
+            "header": HEADER,
+            "credential": value,
+            "user_agent_token": f"{UA_TOKEN}/{value}",
+        }
+    )
 
 
 # -- wait-for (long-poll) -----------------------------------------------------------------------
@@ -375,4 +395,4 @@ code{font-size:12px;word-break:break-all} #state{color:#666}
 async def openapi_document(request: web.Request) -> web.Response:
     from mock_endpoint.openapi import build_openapi
 
-    return respond(build_openapi())
+    return respond(build_openapi(f"{request.scheme}://{request.host}"))

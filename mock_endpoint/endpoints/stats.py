@@ -21,10 +21,9 @@ from typing import Any
 from aiohttp import web
 
 from mock_endpoint.dedup import NOT_CONVERSIONS, PIXEL_KINDS, SERVER_KINDS, normalise_event_name
-from mock_endpoint.endpoints.common import config_of, json_error, record, store_of
+from mock_endpoint.endpoints.common import config_of, json_error, record, request_tag, store_of
 from mock_endpoint.records import Record
 from mock_endpoint.routes import path_param
-from mock_endpoint.session import tagged_session
 from mock_endpoint.studio.state import studio_state
 from mock_endpoint.studio.stats import campaign_stats as studio_stats
 from mock_endpoint.studio.stats import stats_csv
@@ -112,7 +111,7 @@ async def campaign_stats(request: web.Request) -> web.Response:
             request, kind="stats", status=400, findings=(finding("STATS_BAD_REQUEST", str(exc)),)
         )
         return json_error(400, "BAD_REQUEST", str(exc))
-    session = tagged_session(request.headers)
+    session = request_tag(request).session
     records = store_of(request).records(
         None if session is None else (lambda r: r.session == session)
     )

@@ -37,3 +37,17 @@ declare(
     "X-Forwarded-For: Spotify attributes by the visitor's IP and user agent, and the server's "
     "own IP attributes nothing",
 )
+declare(
+    "CONTROL_PATH_REFUSED",
+    "error",
+    "http",
+    "a request to the control API path (/__spdt/) on a Spotify host name: refused (404), "
+    "nothing changed; the control API answers only on the mock's own control address",
+)
+declare(
+    "SESSION_TAG_FORGED",
+    "error",
+    "http",
+    "the request named a recorder session with a credential that does not verify "
+    "(made up or copied from another run); it was filed as if it named none",
+)

@@ -81,8 +81,9 @@ def _capi(hit: Hit) -> dict[str, Any]:
     }
 
 
-async def _send(http: aiohttp.ClientSession, hit: Hit) -> int:
-    tag = {"X-Spdt-Session": hit.session}
+async def _send(http: aiohttp.ClientSession, hit: Hit, credentials: dict[str, str]) -> int:
+    credential = credentials[hit.session]  # signed by the mock: a bare id names no session
+    tag = {"X-Spdt-Session": credential}
     kind = hit.kind
     m = f"m={marker(hit)}"
     ingest = f"https://pixels.spotify.com/v1/ingest?{m}"
@@ -97,7 +98,7 @@ async def _send(http: aiohttp.ClientSession, hit: Hit) -> int:
         request = http.post(
             ingest,
             data=_ingest(hit, 10),
-            headers={"Content-Type": "text/plain", "User-Agent": f"UA spdt-session/{hit.session}"},
+            headers={"Content-Type": "text/plain", "User-Agent": f"UA spdt-session/{credential}"},
         )
     elif kind == "ingest_malformed":
         request = http.post(
@@ -128,7 +129,9 @@ async def _send(http: aiohttp.ClientSession, hit: Hit) -> int:
         return answer.status
 
 
-async def _run(port: int, ca_pem: str, clients: list[list[Hit]]) -> dict[str, Any]:
+async def _run(
+    port: int, ca_pem: str, clients: list[list[Hit]], credentials: dict[str, str]
+) -> dict[str, Any]:
     context = ssl.create_default_context(cadata=ca_pem)
     statuses: dict[str, dict[int, int]] = {}
     failures: list[str] = []
@@ -141,7 +144,7 @@ async def _run(port: int, ca_pem: str, clients: list[list[Hit]]) -> dict[str, An
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
             for hit in hits:
                 try:
-                    status = await _send(http, hit)
+                    status = await _send(http, hit, credentials)
                 except (aiohttp.ClientError, TimeoutError) as exc:
                     failures.append(f"{marker(hit)}: {type(exc).__name__}: {exc}")
                     continue
@@ -152,7 +155,9 @@ async def _run(port: int, ca_pem: str, clients: list[list[Hit]]) -> dict[str, An
     return {"statuses": statuses, "failures": failures}
 
 
-def run_clients(args: tuple[int, str, list[list[Hit]]]) -> dict[str, Any]:
-    """Entry point for a spawned process: (port, CA PEM, hits per client)."""
-    port, ca_pem, clients = args
-    return asyncio.run(_run(port, ca_pem, clients))
+def run_clients(
+    args: tuple[int, str, list[list[Hit]], dict[str, str]],
+) -> dict[str, Any]:
+    """Entry point for a spawned process: (port, CA PEM, hits per client, session → credential)."""
+    port, ca_pem, clients, credentials = args
+    return asyncio.run(_run(port, ca_pem, clients, credentials))

@@ -28,7 +28,9 @@ def _plan(total: int, seed: int) -> list[list[Hit]]:
 
 def _load(mock: MockEndpoint, clients: list[list[Hit]]) -> list[dict[str, object]]:
     pem = ca_pem().decode()
-    parts = [(mock.port, pem, clients[i::PROCESSES]) for i in range(PROCESSES)]
+    sessions = {hit.session for hits in clients for hit in hits}
+    credentials = {s: mock.session_credential(s) for s in sessions}
+    parts = [(mock.port, pem, clients[i::PROCESSES], credentials) for i in range(PROCESSES)]
     with multiprocessing.get_context("spawn").Pool(PROCESSES) as pool:
         return pool.map(run_clients, parts, chunksize=1)
 
