@@ -17,7 +17,8 @@ from harness.assertions.cookies import check_attrs, cookie_differences
 from harness.assertions.findings import check_findings
 from harness.assertions.matching import EventMatcher, near_miss_report
 from harness.capture.recorder import Recorder
-from harness.capture.timeline import LandingInfo, Timeline
+from harness.capture.settle import DEFAULT_LIMIT, DEFAULT_QUIET, Evidence, settle
+from harness.capture.timeline import LandingInfo, SettleDecision, Timeline
 from harness.errors import AssertionFailed, NavigationError
 from harness.rules import AuditFinding, RuleConfig, evaluate
 from mock_endpoint.records import PixelEvent, Record
@@ -59,6 +60,7 @@ class PixelContext:
         click_id_param: str,
         *,
         capture: bool = True,
+        scripted: bool = True,
     ) -> None:
         self.context = context
         self.mock = mock
@@ -66,7 +68,7 @@ class PixelContext:
         self.click_id_param = click_id_param
         self._page: Page | None = None
         self.landings: list[Landing] = []
-        self.recorder = Recorder(context) if capture else None
+        self.recorder = Recorder(context, scripted=scripted) if capture else None
 
     @classmethod
     def create(
@@ -92,7 +94,14 @@ class PixelContext:
         with contextlib.suppress(PlaywrightError):
             context.grant_permissions(["local-network-access"])
         try:
-            return cls(context, mock, session, click_id_param, capture=capture)
+            return cls(
+                context,
+                mock,
+                session,
+                click_id_param,
+                capture=capture,
+                scripted=java_script_enabled,
+            )
         except BaseException:
             context.close()
             raise
@@ -164,19 +173,41 @@ class PixelContext:
         if self.recorder is not None and self._page is not None and not self._page.is_closed():
             self.recorder.snapshot(self._page)
 
-    def settle(self, *, quiet: float = 0.4, limit: float = 5.0) -> None:
-        """Wait until this session's pixel traffic has been quiet for ``quiet`` seconds.
+    def settle(
+        self, *, quiet: float = DEFAULT_QUIET, limit: float = DEFAULT_LIMIT
+    ) -> SettleDecision:
+        """Wait until the page is settled, from evidence (harness/capture/settle.py): load fired,
+        the pixel's queue drained, no Spotify request in flight, ``quiet`` seconds without pixel
+        activity; longer only while a reason holds (a tag manager without its pixel yet ...),
+        never past ``limit``. The decision is kept in the timeline (``Timeline.settles``)."""
+        store = self.mock.store
+        cursor = store.last_id()
 
-        Returns as soon as nothing new arrives within the window; never waits past ``limit``.
-        """
-        deadline = time.monotonic() + limit
-        last = self.mock.store.last_id()
-        while time.monotonic() < deadline:
-            window = min(quiet, max(0.0, deadline - time.monotonic()))
-            newer = self.mock.wait_for(lambda r: r.session == self.session, window, after_id=last)
-            if newer is None:
+        def records_since() -> bool:
+            nonlocal cursor
+            found = store.wait_for(lambda r: r.session == self.session, 0, after_id=cursor)
+            cursor = store.last_id()
+            return found is not None
+
+        # no capture: only the mock's traffic is evidence
+        evidence = Evidence() if self.recorder is None else self.recorder.evidence
+        decision = settle(
+            evidence, self._pump, quiet=quiet, limit=limit, records_since=records_since
+        )
+        if self.recorder is not None:
+            self.recorder.settles.append(decision)
+        return decision
+
+    def _pump(self, seconds: float) -> None:
+        """Wait ``seconds`` while Playwright delivers the browser's events (closed page: sleep)."""
+        page = self._page
+        if page is not None and not page.is_closed():
+            try:
+                page.wait_for_timeout(seconds * 1000)
                 return
-            last = max(last, self.mock.store.last_id())
+            except PlaywrightError:
+                pass
+        time.sleep(seconds)
 
     def timeline(
         self,

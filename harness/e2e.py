@@ -3,20 +3,25 @@ check that each produces exactly its declared findings."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from fixture_sites.catalogue import Scenario
+from harness.capture.settle import DEFAULT_LIMIT, DEFAULT_QUIET
 from harness.capture.timeline import Timeline
 from harness.context import PixelContext, new_click_id
-from harness.errors import HarnessError
 from harness.flows.journey import parse_journey
+from harness.flows.noscript import NoscriptRun
 from harness.flows.runner import run_journey
 from harness.lab import Harness
 from harness.rules import AuditFinding, RuleConfig, evaluate
 
 CLICK_ID_PARAMS = ("spclid", "sp_click_id")
+NOSCRIPT_LIMIT = 2.0
+# Scenarios at once (a thread and a Chromium each); measured on a 2-core machine, docs/cli.md.
+DEFAULT_WORKERS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,18 +56,6 @@ class ScenarioResult:
         return f"{self.scenario}[{self.click_id_param}]"
 
 
-def noscript_timeline(lab: Harness, url: str) -> Timeline | None:
-    """The landing page again, with JavaScript disabled (what the noscript fallback sends)."""
-    with lab.new_context(java_script_enabled=False) as ctx:
-        try:
-            ctx.goto(url)
-        except HarnessError:
-            return None
-        ctx.settle(quiet=0.2, limit=2.0)
-        ctx.snapshot()
-        return ctx.timeline()
-
-
 def capture_flow(
     lab: Harness,
     ctx: PixelContext,
@@ -70,27 +63,37 @@ def capture_flow(
     *,
     click_id: str,
     noscript: bool = True,
+    quiet: float = DEFAULT_QUIET,
+    limit: float = DEFAULT_LIMIT,
 ) -> tuple[Timeline, list[str]]:
-    """Run a flow in ``ctx`` and return its timeline (with a JS-disabled landing) and problems."""
+    """Run a flow in ``ctx`` and return its timeline (with a JS-disabled landing, loaded in
+    parallel in its own context) and the steps that could not run."""
     journey = parse_journey(steps)
-    result = run_journey(ctx, journey, click_id=click_id, stop_on_error=True)
-    problems = [
-        f"{r.step.describe()}: {r.message}"
-        for r in result.steps
-        if not r.ok and r.step.verb != "expect_event"
-    ]
-    ctx.settle()
-    ctx.snapshot()
     landing_url = next((s.target for s in journey.steps if s.verb in ("land", "goto")), None)
-    return (
-        ctx.timeline(
-            consent_after_record=result.consent_at_record,
-            expected_events=tuple(s.name for s in journey.expected_events() if s.name),
-            unmet_expectations=tuple(r.message for r in result.unmet),
-            noscript=noscript_timeline(lab, landing_url) if noscript and landing_url else None,
-        ),
-        problems,
-    )
+    rerun = None
+    if noscript and landing_url:
+        rerun = NoscriptRun(lab.new_context(java_script_enabled=False), landing_url, timeout=15.0)
+    try:
+        result = run_journey(ctx, journey, click_id=click_id, stop_on_error=True)
+        problems = [
+            f"{r.step.describe()}: {r.message}"
+            for r in result.steps
+            if not r.ok and r.step.verb != "expect_event"
+        ]
+        ctx.settle(quiet=quiet, limit=limit)
+        ctx.snapshot()
+        return (
+            ctx.timeline(
+                consent_after_record=result.consent_at_record,
+                expected_events=tuple(s.name for s in journey.expected_events() if s.name),
+                unmet_expectations=tuple(r.message for r in result.unmet),
+                noscript=rerun.finish(limit=NOSCRIPT_LIMIT) if rerun is not None else None,
+            ),
+            problems,
+        )
+    finally:
+        if rerun is not None:
+            rerun.cancel()
 
 
 def run_scenario(lab: Harness, scenario: Scenario, click_id_param: str) -> ScenarioResult:
@@ -119,6 +122,7 @@ def run_catalogue(
     params: Iterable[str] = CLICK_ID_PARAMS,
     on_result: Callable[[ScenarioResult], None] | None = None,
 ) -> list[ScenarioResult]:
+    """Every scenario once per click-id parameter, one after the other, in ``lab``."""
     results = []
     for scenario in scenarios:
         for param in params:
@@ -126,4 +130,65 @@ def run_catalogue(
             results.append(result)
             if on_result is not None:
                 on_result(result)
+    return results
+
+
+def run_catalogue_parallel(
+    make_lab: Callable[[], Harness],
+    scenarios: Iterable[Scenario],
+    *,
+    params: Iterable[str] = CLICK_ID_PARAMS,
+    workers: int = DEFAULT_WORKERS,
+    on_result: Callable[[ScenarioResult], None] | None = None,
+) -> list[ScenarioResult]:
+    """The same runs on ``workers`` threads, each with its own harness (``make_lab()``: one
+    Chromium, mock and fixture server per thread; Playwright's sync API is bound to the thread
+    that started it). Results, and ``on_result`` calls, come in catalogue order."""
+    jobs = [(scenario, param) for scenario in scenarios for param in params]
+    slots: list[ScenarioResult | None] = [None] * len(jobs)
+    failure: list[BaseException] = []
+    lock = threading.Condition()
+    next_job = 0
+
+    def work() -> None:
+        nonlocal next_job
+        try:
+            with make_lab() as lab:
+                while True:
+                    with lock:
+                        if next_job >= len(jobs) or failure:
+                            return
+                        index = next_job
+                        next_job += 1
+                    result = run_scenario(lab, *jobs[index])
+                    with lock:
+                        slots[index] = result
+                        lock.notify_all()
+        except BaseException as exc:  # a browser that cannot start ends the run, reported once
+            with lock:
+                failure.append(exc)
+                lock.notify_all()
+
+    threads = [
+        threading.Thread(target=work, name=f"spdt-e2e-{i + 1}", daemon=True)
+        for i in range(max(1, min(workers, len(jobs))))
+    ]
+    for thread in threads:
+        thread.start()
+    results: list[ScenarioResult] = []
+    for index in range(len(jobs)):
+        with lock:
+            while slots[index] is None and not failure:
+                lock.wait(0.5)
+            if slots[index] is None:
+                break
+            result = slots[index]
+        assert result is not None
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+    for thread in threads:
+        thread.join()
+    if failure:
+        raise failure[0]
     return results

@@ -17,6 +17,7 @@ STAGE_LABELS = {
     "dialog": "dialog",
     "popup": "popup",
     "download": "download",
+    "settle": "settle",
 }
 
 
