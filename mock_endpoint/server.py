@@ -15,6 +15,7 @@ from types import TracebackType
 from mock_endpoint.app import create_app
 from mock_endpoint.dedup import DedupReport, dedup_report
 from mock_endpoint.endpoints.common import DEFAULT_MAX_BODY, HEALTH_KEY, MockConfig
+from mock_endpoint.endpoints.ingest import warm_up
 from mock_endpoint.faults import Fault, FaultPlan, as_faults
 from mock_endpoint.hosts import SPOTIFY_HOSTS
 from mock_endpoint.persist import JsonLinesSink
@@ -66,6 +67,7 @@ class MockEndpoint:
         if self.record_path is not None and self._sink is None:
             self._sink = JsonLinesSink(self.record_path)
             self.store.add_sink(self._sink)
+        warm_up()
         try:
             self._server.start()
         except BaseException:
