@@ -286,7 +286,7 @@ class PageAudit:
         try:
             return run.finish(limit=min(NOSCRIPT_SETTLE, self.remaining()))
         finally:
-            self.timings["noscript_wait"] = _ms(time.monotonic() - clock)
+            self.timings["noscript"] = _ms(time.monotonic() - clock)
 
     def _screenshot(self, page: Page) -> str | None:
         if not self.options.screenshots or self.remaining() < 0.2:
