@@ -253,8 +253,12 @@ class PageAudit:
         """Can the page still run a script? (``evaluate`` has no timeout: a page stuck in a
         loop would hang it; this probe has one.)"""
         try:
+            # polled on a timer, not on animation frames: a page that renders nothing (an
+            # error page) may not produce a frame for a while, yet it answers.
             page.wait_for_function(
-                "() => true", timeout=max(0.5, min(2.0, self.remaining())) * 1000
+                "() => true",
+                polling=50,
+                timeout=max(0.5, min(2.0, self.remaining())) * 1000,
             )
         except PlaywrightError:
             self.responsive = False
