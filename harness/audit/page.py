@@ -225,9 +225,9 @@ class PageAudit:
         except HarnessError as exc:
             problem = classify(self._hide(str(exc)))
         self.timings["load"] = _ms(time.monotonic() - clock)
-        clock = time.monotonic()
         if problem is None:
             self._start_noscript(ctx, target.url)
+        clock = time.monotonic()
         if problem is None or problem.kind == "timeout":
             # Settled from evidence (harness/capture/settle.py): load fired, queue drained, no
             # Spotify request in flight, --quiet seconds without pixel activity; longer only
@@ -276,11 +276,13 @@ class PageAudit:
             seen = ctx.recorder.evidence.noscript_elements  # the capture saw one in the DOM
             if not seen and not any(map(can_have_noscript_pixel, ctx.recorder.document_html())):
                 return
+        clock = time.monotonic()
         rerun_ctx = self._context(java_script_enabled=False)
         Guard(rerun_ctx.context, rerun_ctx.page)
         self.noscript_run = NoscriptRun(
             rerun_ctx, url, timeout=min(NOSCRIPT_LIMIT, self.remaining())
         )
+        self._add_time("noscript", clock)
 
     def _noscript(self) -> Timeline | None:
         run, self.noscript_run = self.noscript_run, None
@@ -290,7 +292,10 @@ class PageAudit:
         try:
             return run.finish(limit=min(NOSCRIPT_SETTLE, self.remaining()))
         finally:
-            self.timings["noscript"] = _ms(time.monotonic() - clock)
+            self._add_time("noscript", clock)
+
+    def _add_time(self, phase: str, since: float) -> None:
+        self.timings[phase] = round(self.timings.get(phase, 0.0) + _ms(time.monotonic() - since), 1)
 
     def _screenshot(self, page: Page) -> str | None:
         if not self.options.screenshots or self.remaining() < 0.2:
