@@ -4,7 +4,6 @@ every decision is kept in the timeline."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -16,10 +15,10 @@ from harness.capture.timeline import SettleDecision
 CATALOGUE = load_catalogue()
 
 
-@pytest.fixture(scope="module")
-def lab() -> Iterator[Harness]:
-    with Harness(sites=True) as harness:
-        yield harness
+@pytest.fixture
+def lab(spdt_harness: Harness) -> Harness:
+    """The plugin's harness (it serves the fixture sites), shared with the other browser tests."""
+    return spdt_harness
 
 
 def _reasons(decision: SettleDecision) -> dict[str, float]:
