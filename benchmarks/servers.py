@@ -19,7 +19,7 @@ from aiohttp import web
 from mock_endpoint.hosts import SPOTIFY_HOSTS
 from mock_endpoint.runner import ThreadedServer
 from mock_endpoint.server import MockEndpoint
-from mock_endpoint.store import DEFAULT_MAX_RECORDS
+from mock_endpoint.store import DEFAULT_MAX_RECORDS, serve_without_gc_pauses
 from mock_endpoint.tls import issue
 
 
@@ -43,6 +43,7 @@ def main() -> int:
 
     if args.kind == "mock":
         mock = MockEndpoint(max_records=args.max_records, control_token=False).start()
+        serve_without_gc_pauses()  # as `spdt-harness mock` does: this process only serves
         port, stop = mock.port, mock.stop
         print(json.dumps({"port": port, "control_port": mock.control_port, "pid": os.getpid()}))
         sys.stdout.flush()

@@ -18,7 +18,8 @@ from harness.assertions.cookies import check_attrs, cookie_differences
 from harness.assertions.findings import check_findings
 from harness.assertions.matching import EventMatcher, count_report, near_miss_report
 from harness.capture.recorder import Recorder
-from harness.capture.timeline import LandingInfo, Timeline
+from harness.capture.settle import DEFAULT_LIMIT, DEFAULT_QUIET, Evidence, settle
+from harness.capture.timeline import LandingInfo, SettleDecision, Timeline
 from harness.errors import AssertionFailed, NavigationError, UsageError
 from harness.rules import AuditFinding, RuleConfig, evaluate
 from mock_endpoint.records import PixelEvent, Record
@@ -85,6 +86,7 @@ class PixelContext:
         click_id_param: str,
         *,
         capture: bool = True,
+        scripted: bool = True,
     ) -> None:
         self.context = context
         self.mock = mock
@@ -93,7 +95,7 @@ class PixelContext:
         self._page: Page | None = None
         self.landings: list[Landing] = []
         self.click_id_storage = DEFAULT_CLICK_ID_STORAGE
-        self.recorder = Recorder(context) if capture else None
+        self.recorder = Recorder(context, scripted=scripted) if capture else None
 
     @classmethod
     def create(
@@ -138,7 +140,14 @@ class PixelContext:
             if click_id_storage != DEFAULT_CLICK_ID_STORAGE:
                 preset = {"clickIdStorage": click_id_storage}
                 context.add_init_script(emulator_config_script(preset))
-            made = cls(context, mock, session, click_id_param, capture=capture)
+            made = cls(
+                context,
+                mock,
+                session,
+                click_id_param,
+                capture=capture,
+                scripted=java_script_enabled,
+            )
             made.click_id_storage = click_id_storage
             return made
         except BaseException:
@@ -212,19 +221,41 @@ class PixelContext:
         if self.recorder is not None and self._page is not None and not self._page.is_closed():
             self.recorder.snapshot(self._page)
 
-    def settle(self, *, quiet: float = 0.4, limit: float = 5.0) -> None:
-        """Wait until this session's pixel traffic has been quiet for ``quiet`` seconds.
+    def settle(
+        self, *, quiet: float = DEFAULT_QUIET, limit: float = DEFAULT_LIMIT
+    ) -> SettleDecision:
+        """Wait until the page is settled, from evidence (harness/capture/settle.py): load fired,
+        the pixel's queue drained, no Spotify request in flight, ``quiet`` seconds without pixel
+        activity; longer only while a reason holds (a tag manager without its pixel yet ...),
+        never past ``limit``. The decision is kept in the timeline (``Timeline.settles``)."""
+        store = self.mock.store
+        cursor = store.last_id()
 
-        Returns as soon as nothing new arrives within the window; never waits past ``limit``.
-        """
-        deadline = time.monotonic() + limit
-        last = self.mock.store.last_id()
-        while time.monotonic() < deadline:
-            window = min(quiet, max(0.0, deadline - time.monotonic()))
-            newer = self.mock.wait_for(lambda r: r.session == self.session, window, after_id=last)
-            if newer is None:
+        def records_since() -> bool:
+            nonlocal cursor
+            found = store.wait_for(lambda r: r.session == self.session, 0, after_id=cursor)
+            cursor = store.last_id()
+            return found is not None
+
+        # no capture: only the mock's traffic is evidence
+        evidence = Evidence() if self.recorder is None else self.recorder.evidence
+        decision = settle(
+            evidence, self._pump, quiet=quiet, limit=limit, records_since=records_since
+        )
+        if self.recorder is not None:
+            self.recorder.settles.append(decision)
+        return decision
+
+    def _pump(self, seconds: float) -> None:
+        """Wait ``seconds`` while Playwright delivers the browser's events (closed page: sleep)."""
+        page = self._page
+        if page is not None and not page.is_closed():
+            try:
+                page.wait_for_timeout(seconds * 1000)
                 return
-            last = max(last, self.mock.store.last_id())
+            except PlaywrightError:
+                pass
+        time.sleep(seconds)
 
     def timeline(
         self,

@@ -3,6 +3,7 @@ check that each produces exactly its declared findings."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -14,6 +15,9 @@ from harness.lab import Harness
 from harness.rules import AuditFinding, RuleConfig, evaluate
 
 CLICK_ID_PARAMS = ("spclid", "sp_click_id")
+NOSCRIPT_LIMIT = 2.0
+# Scenarios at once (a thread and a Chromium each); measured on a 2-core machine, docs/cli.md.
+DEFAULT_WORKERS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +79,7 @@ def run_catalogue(
     params: Iterable[str] = CLICK_ID_PARAMS,
     on_result: Callable[[ScenarioResult], None] | None = None,
 ) -> list[ScenarioResult]:
+    """Every scenario once per click-id parameter, one after the other, in ``lab``."""
     results = []
     for scenario in scenarios:
         for param in params:
@@ -82,4 +87,65 @@ def run_catalogue(
             results.append(result)
             if on_result is not None:
                 on_result(result)
+    return results
+
+
+def run_catalogue_parallel(
+    make_lab: Callable[[], Harness],
+    scenarios: Iterable[Scenario],
+    *,
+    params: Iterable[str] = CLICK_ID_PARAMS,
+    workers: int = DEFAULT_WORKERS,
+    on_result: Callable[[ScenarioResult], None] | None = None,
+) -> list[ScenarioResult]:
+    """The same runs on ``workers`` threads, each with its own harness (``make_lab()``: one
+    Chromium, mock and fixture server per thread; Playwright's sync API is bound to the thread
+    that started it). Results, and ``on_result`` calls, come in catalogue order."""
+    jobs = [(scenario, param) for scenario in scenarios for param in params]
+    slots: list[ScenarioResult | None] = [None] * len(jobs)
+    failure: list[BaseException] = []
+    lock = threading.Condition()
+    next_job = 0
+
+    def work() -> None:
+        nonlocal next_job
+        try:
+            with make_lab() as lab:
+                while True:
+                    with lock:
+                        if next_job >= len(jobs) or failure:
+                            return
+                        index = next_job
+                        next_job += 1
+                    result = run_scenario(lab, *jobs[index])
+                    with lock:
+                        slots[index] = result
+                        lock.notify_all()
+        except BaseException as exc:  # a browser that cannot start ends the run, reported once
+            with lock:
+                failure.append(exc)
+                lock.notify_all()
+
+    threads = [
+        threading.Thread(target=work, name=f"spdt-e2e-{i + 1}", daemon=True)
+        for i in range(max(1, min(workers, len(jobs))))
+    ]
+    for thread in threads:
+        thread.start()
+    results: list[ScenarioResult] = []
+    for index in range(len(jobs)):
+        with lock:
+            while slots[index] is None and not failure:
+                lock.wait(0.5)
+            if slots[index] is None:
+                break
+            result = slots[index]
+        assert result is not None
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+    for thread in threads:
+        thread.join()
+    if failure:
+        raise failure[0]
     return results

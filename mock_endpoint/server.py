@@ -21,6 +21,7 @@ from urllib.parse import quote
 from mock_endpoint.app import create_app, create_control_app
 from mock_endpoint.dedup import DedupReport, dedup_report
 from mock_endpoint.endpoints.common import DEFAULT_MAX_BODY, HEALTH_KEY, MockConfig
+from mock_endpoint.endpoints.ingest import warm_up
 from mock_endpoint.faults import Fault, FaultPlan, as_faults
 from mock_endpoint.hosts import GUARDED_HOSTS, GUARDED_PATTERNS
 from mock_endpoint.persist import JsonLinesSink
@@ -99,6 +100,7 @@ class MockEndpoint:
         if self.record_path is not None and self._sink is None:
             self._sink = JsonLinesSink(self.record_path)
             self.store.add_sink(self._sink)
+        warm_up()
         try:
             self._server.start()
             self._control.start()

@@ -11,7 +11,8 @@ from harness.audit.shard import Shard
 DEFAULT_PAGE_TIMEOUT = 30.0
 DEFAULT_TIMEOUT = 900.0
 DEFAULT_WORKERS = 2
-DEFAULT_QUIET = 2.0
+DEFAULT_QUIET = 0.3
+DEFAULT_SETTLE_MAX = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +31,12 @@ class AuditOptions:
     insecure: bool = False
     offline: bool = False
     page_timeout: float = DEFAULT_PAGE_TIMEOUT
-    quiet: float = DEFAULT_QUIET  # seconds without pixel traffic before a page counts as settled
+    quiet: float = DEFAULT_QUIET  # the quiet period of a settle (harness/capture/settle.py)
+    settle_max: float = DEFAULT_SETTLE_MAX  # the longest a settle waits while a reason holds
     timeout: float = DEFAULT_TIMEOUT
     browser: str | None = None
     workers: int = DEFAULT_WORKERS
-    screenshots: bool = True
+    screenshots: bool = False  # the CLI turns them on for --format html or --screenshots
     noscript: bool = True
     redact: bool = True
     headed: bool = False
@@ -65,6 +67,7 @@ class AuditOptions:
             "consent": "matrix" if self.consent_matrix else self.consent,
             "page_timeout": self.page_timeout,
             "quiet": self.quiet,
+            "settle_max": self.settle_max,
             "timeout": self.timeout,
             "workers": self.workers,
             "screenshots": self.screenshots,

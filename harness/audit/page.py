@@ -21,6 +21,7 @@ from harness.context import PixelContext, new_click_id
 from harness.errors import HarnessError
 from harness.flows.capture import capture_flow
 from harness.flows.consent import SILENT_WITHOUT_CONSENT
+from harness.flows.noscript import NoscriptRun, can_have_noscript_pixel
 from harness.lab import Harness
 from harness.rules import RuleConfig, evaluate
 from harness.rules.facts import redact
@@ -28,8 +29,8 @@ from harness.rules.facts import redact
 VIEWPORT = {"width": 1280, "height": 800}
 MAX_LINKS = 2000
 MAX_GUARD_ITEMS = 50
-SETTLE_LIMIT = 5.0
-NOSCRIPT_LIMIT = 10.0
+NOSCRIPT_LIMIT = 10.0  # the JavaScript-disabled rerun's own budget
+NOSCRIPT_SETTLE = 2.0  # at most this long waited for it once the main run is done
 # Failures of the live ping.min.js that say "this machine cannot reach it", not "the site broke it".
 ENVIRONMENT_FAILURES = (
     "ERR_NAME_NOT_RESOLVED",
@@ -147,6 +148,7 @@ class PageAudit:
         self.click_id = None if options.no_click_id else (options.click_id or new_click_id())
         self.timings: dict[str, float] = {}
         self.responsive = True  # False once the page's main thread stops answering
+        self.noscript_run: NoscriptRun | None = None  # the JavaScript-disabled rerun, loading
 
     def remaining(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
@@ -191,8 +193,12 @@ class PageAudit:
             page = ctx.page
             guard = Guard(ctx.context, page)
             ctx.context.set_default_timeout(max(100.0, min(10.0, self.remaining()) * 1000))
-            problem, timeline = self._drive(ctx)
-            return self._result(ctx, page, guard, problem, timeline)
+            try:
+                problem, timeline = self._drive(ctx)
+                return self._result(ctx, page, guard, problem, timeline)
+            finally:
+                if self.noscript_run is not None:
+                    self.noscript_run.cancel()
 
     def _drive(self, ctx: PixelContext) -> tuple[Problem | None, Timeline]:
         target = self.target
@@ -200,6 +206,7 @@ class PageAudit:
         problem: Problem | None = None
         if target.journey is not None:
             steps = bind_journey(target.journey, target.url, click_id=self.click_id is not None)
+            self._start_noscript(ctx, self._landing_url(), check_html=False)
             timeline, problems = capture_flow(
                 self.lab,
                 ctx,
@@ -225,14 +232,17 @@ class PageAudit:
         except HarnessError as exc:
             problem = classify(self._hide(str(exc)))
         self.timings["load"] = _ms(time.monotonic() - clock)
+        if problem is None:
+            self._start_noscript(ctx, target.url)
         clock = time.monotonic()
         if problem is None or problem.kind == "timeout":
-            # A tag manager may inject the pixel well after load: wait until the pixel traffic
-            # has been quiet for --quiet seconds (never past the page budget).
-            quiet = self.options.quiet
+            # Settled from evidence (harness/capture/settle.py): load fired, queue drained, no
+            # Spotify request in flight, --quiet seconds without pixel activity; longer only
+            # while a reason holds (a tag manager without its pixel yet ...), at most
+            # --settle-max seconds and never past the page budget.
             ctx.settle(
-                quiet=min(quiet, self.remaining()),
-                limit=min(quiet + SETTLE_LIMIT, self.remaining()),
+                quiet=min(self.options.quiet, self.remaining()),
+                limit=min(self.options.settle_max, self.remaining()),
             )
         if self._answers(ctx.page):
             ctx.snapshot()
@@ -250,30 +260,49 @@ class PageAudit:
         """Can the page still run a script? (``evaluate`` has no timeout: a page stuck in a
         loop would hang it; this probe has one.)"""
         try:
+            # polled on a timer, not on animation frames: a page that renders nothing (an
+            # error page) may not produce a frame for a while, yet it answers.
             page.wait_for_function(
-                "() => true", timeout=max(0.5, min(2.0, self.remaining())) * 1000
+                "() => true",
+                polling=50,
+                timeout=max(0.5, min(2.0, self.remaining())) * 1000,
             )
         except PlaywrightError:
             self.responsive = False
         return self.responsive
 
-    def _noscript(self, url: str) -> Timeline | None:
-        budget = min(NOSCRIPT_LIMIT, self.remaining())
-        if budget < 0.5:
+    def _start_noscript(
+        self, ctx: PixelContext, url: str | None, *, check_html: bool = True
+    ) -> None:
+        """Start the JavaScript-disabled rerun now, in its own context, so that it loads while
+        this page settles (or the journey runs); with ``check_html``, only when the landing's
+        documents have a ``<noscript>`` element (a journey starts it before its first page)."""
+        if not self.options.noscript or url is None or self.remaining() < 0.5:
+            return
+        if check_html and ctx.recorder is not None:
+            seen = ctx.recorder.evidence.noscript_elements  # the capture saw one in the DOM
+            if not seen and not any(map(can_have_noscript_pixel, ctx.recorder.document_html())):
+                return
+        clock = time.monotonic()
+        rerun_ctx = self._context(java_script_enabled=False)
+        Guard(rerun_ctx.context, rerun_ctx.page)
+        self.noscript_run = NoscriptRun(
+            rerun_ctx, url, timeout=min(NOSCRIPT_LIMIT, self.remaining())
+        )
+        self._add_time("noscript", clock)
+
+    def _noscript(self) -> Timeline | None:
+        run, self.noscript_run = self.noscript_run, None
+        if run is None:
             return None
         clock = time.monotonic()
         try:
-            with self._context(java_script_enabled=False) as ctx:
-                Guard(ctx.context, ctx.page)
-                try:
-                    ctx.goto(url, timeout=budget)
-                except HarnessError:
-                    return None
-                ctx.settle(quiet=0.2, limit=min(2.0, self.remaining()))
-                ctx.snapshot()
-                return ctx.timeline()
+            return run.finish(limit=min(NOSCRIPT_SETTLE, self.remaining()))
         finally:
-            self.timings["noscript"] = _ms(time.monotonic() - clock)
+            self._add_time("noscript", clock)
+
+    def _add_time(self, phase: str, since: float) -> None:
+        self.timings[phase] = round(self.timings.get(phase, 0.0) + _ms(time.monotonic() - since), 1)
 
     def _screenshot(self, page: Page) -> str | None:
         if not self.options.screenshots or self.remaining() < 0.2:
@@ -296,7 +325,7 @@ class PageAudit:
     ) -> PageResult:
         options = self.options
         config = rule_config(options)
-        landing_url = self._landing_url(timeline)
+        landing_url = self._landing_url()
         reached = any(p.status is not None and p.status < 400 for p in timeline.pages)
         if (
             options.noscript
@@ -304,7 +333,10 @@ class PageAudit:
             and reached
             and (problem is None or problem.kind == "journey")
         ):
-            timeline = dataclasses.replace(timeline, noscript=self._noscript(landing_url))
+            timeline = dataclasses.replace(timeline, noscript=self._noscript())
+        elif self.noscript_run is not None:
+            self.noscript_run.cancel()
+            self.noscript_run = None
         status = timeline.pages[-1].status if timeline.pages else None
         if problem is None and status is not None and status >= 400:
             problem = Problem("navigation", f"{self._hide(page.url)} answered HTTP {status}")
@@ -360,7 +392,7 @@ class PageAudit:
             consent=timeline.consent_outcome,
         )
 
-    def _landing_url(self, timeline: Timeline) -> str | None:
+    def _landing_url(self) -> str | None:
         if self.target.journey is not None:
             first = self.target.journey.first_url()
             if first and self.target.url:

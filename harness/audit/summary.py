@@ -25,6 +25,7 @@ STAGES = (
     "popup",
     "download",
     "status",
+    "settle",
 )
 BEACON_KINDS = ("ingest", "image", "noscript", "conversion", "capi")
 
@@ -158,6 +159,28 @@ def summarise(
     entries += _bounded("popup", (TimelineEntry("popup", _cut(p), flag="closed") for p in popups))
     entries += _bounded(
         "download", (TimelineEntry("download", _cut(d), flag="refused") for d in downloads)
+    )
+    entries += _bounded(
+        "settle",
+        (
+            TimelineEntry(
+                "settle",
+                _cut(
+                    f"{'settled' if d.outcome == 'settled' else 'stopped waiting'} after "
+                    f"{d.waited_ms:g} ms on {facts.url(d.page_url) or 'the page'}"
+                    + (f" (still: {', '.join(d.pending)})" if d.outcome == "limit" else "")
+                ),
+                detail=_cut(
+                    "; ".join(
+                        f"waited for {w.reason} {w.ms:g} ms: {facts.text(w.detail)}"
+                        for w in d.waits
+                    )
+                    or f"nothing to wait for beyond the {d.quiet_ms:g} ms quiet period"
+                ),
+                flag="limit" if d.outcome == "limit" else "",
+            )
+            for d in timeline.settles
+        ),
     )
     counts = {
         "calls": len(timeline.calls),

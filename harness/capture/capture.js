@@ -99,14 +99,70 @@
           generation++;
           var keys = [];
           try { if (real && (typeof real === "object" || typeof real === "function")) { keys = Object.keys(real).slice(0, 20); } } catch (e) { /* ignore */ }
-          emit("assign", { page_url: w.location.href, generation: generation, type: shape(real),
-                           keys: keys, time: w.performance ? w.performance.now() : 0, global: name });
+          emit("assign", { page_url: w.location.href, document: documentId, generation: generation,
+                           type: shape(real), keys: keys,
+                           time: w.performance ? w.performance.now() : 0, global: name });
         }
       });
     } catch (e) { /* already defined non-configurably: calls are not recorded */ }
+    return {
+      queue: function () {  // the stub's queue length (what the pixel has not drained yet)
+        try {
+          var q = current && (current.q || current._q);
+          return q && typeof q.length === "number" ? q.length : 0;
+        } catch (e) { return 0; }
+      },
+      generation: function () { return generation; }
+    };
   }
-  watch("spdt");
-  watch("pdst");
+  var watched = [watch("spdt"), watch("pdst")];
+
+  // Evidence for settling (harness/capture/settle.py): the document's ready state, and which
+  // pixel, tag-manager and consent-tool scripts it holds and has finished loading.
+  var PIXEL_SRC = /(^|\/\/)([^\/]*\.)?(byspotify\.com|spotify\.com|pdst\.fm)\/|ping\.min\.js/i;
+  var TAG_MANAGER_SRC = /googletagmanager\.com\/(gtm|gtag)|\/gtm\.js|tiqcdn\.com|\/utag(\.sync)?\.js|adobedtm\.com|\/launch-[^\/]*\.js|cdn\.segment\.com|tagcommander|tagcdn|ensighten|\/container\.js(\?|$)/i;
+  var CONSENT_SRC = /cookielaw\.org|onetrust|otSDKStub|cookiebot|consensu\.org|usercentrics|didomi|quantcast|trustarc|consentmanager|cookieyes|iubenda|termly|osano|\/cmp[^\/]*\.js/i;
+  function role(src) {
+    if (!src) { return ""; }
+    if (PIXEL_SRC.test(src)) { return "pixel"; }
+    if (TAG_MANAGER_SRC.test(src)) { return "tag_manager"; }
+    if (CONSENT_SRC.test(src)) { return "consent"; }
+    return "";
+  }
+  function queueLength() { return watched[0].queue() + watched[1].queue(); }
+  function generationNow() { return watched[0].generation() + watched[1].generation(); }
+  var finished = new WeakSet();  // script elements whose load or error event fired
+  function scan(state) {
+    var scripts = [];
+    try {
+      for (var i = 0; i < document.scripts.length && scripts.length < 50; i++) {
+        var el = document.scripts[i], r = role(el.src), t = String(el.type || "").toLowerCase();
+        if (!r || (t && !/javascript|ecmascript|module/.test(t))) { continue; }  // never runs
+        scripts.push({ role: r, src: String(el.src).slice(0, 300), done: finished.has(el) });
+      }
+    } catch (e) { /* ignore */ }
+    var noscript = false;
+    try { noscript = document.getElementsByTagName("noscript").length > 0; } catch (e) { /* */ }
+    emit("doc", { page_url: w.location.href, document: documentId, state: state, scripts: scripts,
+                  noscript: noscript,
+                  queue: queueLength(), generation: generationNow() });
+  }
+  function scriptDone(e) {
+    var el = e.target;
+    if (!el || el.tagName !== "SCRIPT" || !el.src) { return; }
+    finished.add(el);
+    var r = role(el.src);
+    if (!r) { return; }
+    emit("script", { page_url: w.location.href, document: documentId, role: r,
+                     src: String(el.src).slice(0, 300), ok: e.type === "load",
+                     queue: queueLength(), generation: generationNow() });
+  }
+  // (load and error events of elements do not reach window: listen on the document)
+  document.addEventListener("load", scriptDone, true);
+  document.addEventListener("error", scriptDone, true);
+  scan("loading");
+  document.addEventListener("DOMContentLoaded", function () { scan("interactive"); });
+  w.addEventListener("load", function (e) { if (e.target === document || e.target === w) { scan("complete"); } });
 
   document.addEventListener("securitypolicyviolation", function (e) {
     emit("csp", { page_url: w.location.href, directive: e.effectiveDirective || e.violatedDirective,

@@ -11,6 +11,7 @@ from typing import Any
 from playwright.sync_api import BrowserContext, Page, Request, Response
 from playwright.sync_api import Error as PlaywrightError
 
+from harness.capture.settle import Evidence
 from harness.capture.timeline import (
     Cookie,
     CspViolation,
@@ -18,6 +19,7 @@ from harness.capture.timeline import (
     NetworkEvent,
     PageError,
     PageLoad,
+    SettleDecision,
     SpdtAssignment,
     SpdtCall,
     StorageSnapshot,
@@ -52,7 +54,9 @@ class Recorder:
     than a lock for readers on other threads.
     """
 
-    def __init__(self, context: BrowserContext) -> None:
+    def __init__(self, context: BrowserContext, *, scripted: bool = True) -> None:
+        """``scripted`` False: the context runs no JavaScript, so the capture script is not
+        installed and settling looks only at the network."""
         self.context = context
         self._lock = threading.Lock()
         self.calls: list[SpdtCall] = []
@@ -64,8 +68,11 @@ class Recorder:
         self.storage: list[StorageSnapshot] = []
         self._pending: dict[Request, NetworkEvent] = {}
         self._documents: list[tuple[Response, str]] = []
-        context.expose_binding(BINDING, self._on_binding)
-        context.add_init_script(capture_script())
+        self.evidence = Evidence(scripted=scripted)  # what settling is judged on (settle.py)
+        self.settles: list[SettleDecision] = []
+        if scripted:
+            context.expose_binding(BINDING, self._on_binding)
+            context.add_init_script(capture_script())
         context.on("request", self._on_request)
         context.on("requestfinished", self._on_request_finished)
         context.on("requestfailed", self._on_request_failed)
@@ -82,6 +89,32 @@ class Recorder:
         if not isinstance(data, dict):
             return
         page_url = str(data.get("page_url", ""))
+        document = str(data.get("document") or "")
+        if kind == "doc":
+            scripts = data.get("scripts")
+            self.evidence.document_state(
+                document,
+                page_url,
+                str(data.get("state", "")),
+                scripts if isinstance(scripts, list) else [],
+                noscript=bool(data.get("noscript")),
+            )
+            return
+        if kind == "script":
+            queue = data.get("queue")
+            self.evidence.script_done(
+                document,
+                page_url,
+                role=str(data.get("role", "")),
+                src=str(data.get("src", "")),
+                ok=bool(data.get("ok")),
+                queue=queue if isinstance(queue, int) and not isinstance(queue, bool) else 0,
+            )
+            return
+        if kind == "call":
+            self.evidence.called(document, page_url, str(data.get("stub", "")), data.get("command"))
+        elif kind == "assign":
+            self.evidence.assigned(document, page_url)
         with self._lock:
             if kind == "call":
                 self.calls.append(
@@ -161,6 +194,7 @@ class Recorder:
             return ""
 
     def _on_request(self, request: Request) -> None:
+        self.evidence.request_started(request, request.url)
         event = NetworkEvent(
             request.url, request.method, request.resource_type, self._page_url(request)
         )
@@ -169,6 +203,7 @@ class Recorder:
                 self._pending[request] = event
 
     def _on_request_finished(self, request: Request) -> None:
+        self.evidence.request_ended(request)
         with self._lock:
             event = self._pending.pop(request, None)
         if event is None:
@@ -185,6 +220,7 @@ class Recorder:
             )
 
     def _on_request_failed(self, request: Request) -> None:
+        self.evidence.request_ended(request)
         with self._lock:
             event = self._pending.pop(request, None)
         if event is None:
@@ -236,6 +272,11 @@ class Recorder:
             self.storage.append(snap)
         return snap
 
+    def document_html(self) -> list[str]:
+        """The HTML of each main-frame document loaded so far, as served."""
+        with self._lock:
+            return [html for _response, html in self._documents]
+
     def _page_loads(self) -> list[PageLoad]:
         loads = []
         with self._lock:
@@ -282,4 +323,5 @@ class Recorder:
                 unmet_expectations=unmet_expectations,
                 noscript=noscript,
                 assignments=tuple(self.assignments),
+                settles=tuple(self.settles),
             )

@@ -118,6 +118,7 @@ class Timeline:
     noscript: Timeline | None = None  # the same landing with JavaScript disabled
     assignments: tuple[SpdtAssignment, ...] = ()  # values window.spdt held, in order
     extra: dict[str, Any] = field(default_factory=dict)
+    settles: tuple[SettleDecision, ...] = ()  # each settle: why it waited, how long
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,3 +130,36 @@ class SpdtAssignment:
     type: str  # "function", "object", ...
     keys: tuple[str, ...] = ()  # own keys of the value: ["_q", "on", "off", "emit"] for the guide's
     global_name: str = "spdt"  # "spdt", or "pdst" (legacy Podsights loader)
+
+
+@dataclass(frozen=True, slots=True)
+class SettleWait:
+    """One reason a settle kept waiting, and for how long it held."""
+
+    reason: str  # a stable code: load, pixel_script, queue, spotify_request, spdt_call, ...
+    ms: float
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SettleDecision:
+    """When the capture judged a page settled (harness/capture/settle.py), and why it waited."""
+
+    page_url: str
+    waited_ms: float  # from the start of the settle to the decision
+    outcome: str  # "settled" (every condition held) or "limit" (the longest wait ran out)
+    waits: tuple[SettleWait, ...] = ()  # reasons that held during the wait, longest first
+    quiet_ms: float = 0.0  # the quiet period asked for
+    limit_ms: float = 0.0  # the longest wait allowed
+    pending: tuple[str, ...] = ()  # reasons still holding when the limit ran out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "page_url": self.page_url,
+            "waited_ms": self.waited_ms,
+            "outcome": self.outcome,
+            "waits": [{"reason": w.reason, "ms": w.ms, "detail": w.detail} for w in self.waits],
+            "quiet_ms": self.quiet_ms,
+            "limit_ms": self.limit_ms,
+            "pending": list(self.pending),
+        }

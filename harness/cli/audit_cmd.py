@@ -29,6 +29,10 @@ from harness.cli.common import (
 from harness.errors import UsageError
 from mock_endpoint.faults import as_faults
 
+# The settle defaults of harness.audit.options (not imported here: `--help` stays light).
+DEFAULT_QUIET = 0.3
+DEFAULT_SETTLE_MAX = 5.0
+
 CLICK_ID_PARAM = re.compile(r"^[A-Za-z0-9_.\-\[\]]{1,64}$")
 
 
@@ -189,10 +193,20 @@ def configure(parser: argparse.ArgumentParser) -> Command:
     parser.add_argument(
         "--quiet",
         type=positive_number,
-        default=2.0,
+        default=DEFAULT_QUIET,
         metavar="SECONDS",
-        help="a page is settled once its pixel traffic has been quiet this long (default: 2; "
-        "raise it for slow tag managers)",
+        help="the quiet period: a page is settled once load fired, the pixel's queue drained, "
+        "no Spotify request is in flight and nothing pixel-related happened for this long "
+        f"(default: {DEFAULT_QUIET:g})",
+    )
+    parser.add_argument(
+        "--settle-max",
+        type=positive_number,
+        default=DEFAULT_SETTLE_MAX,
+        metavar="SECONDS",
+        help="the longest a page may wait to settle while a reason holds (a tag manager whose "
+        "pixel has not appeared yet, a consent tool loading, a request in flight) "
+        f"(default: {DEFAULT_SETTLE_MAX:g}; raise it for very slow tag managers)",
     )
     parser.add_argument(
         "--timeout",
@@ -201,7 +215,13 @@ def configure(parser: argparse.ArgumentParser) -> Command:
         metavar="SECONDS",
         help="budget for the whole audit (default: 900)",
     )
-    parser.add_argument("--no-screenshots", action="store_true", help="leave screenshots out")
+    shots = parser.add_mutually_exclusive_group()
+    shots.add_argument(
+        "--screenshots",
+        action="store_true",
+        help="take a screenshot of each page (default: only for --format html, which shows them)",
+    )
+    shots.add_argument("--no-screenshots", action="store_true", help="leave screenshots out")
     parser.add_argument(
         "--no-noscript", action="store_true", help="skip the JavaScript-disabled rerun"
     )
@@ -293,10 +313,11 @@ def _options(args: argparse.Namespace) -> object:
         offline=args.offline,
         page_timeout=args.page_timeout,
         quiet=args.quiet,
+        settle_max=max(args.settle_max, args.quiet),
         timeout=args.timeout,
         browser=args.browser,
         workers=args.workers,
-        screenshots=not args.no_screenshots,
+        screenshots=args.screenshots or (args.format == "html" and not args.no_screenshots),
         noscript=not args.no_noscript,
         redact=not args.no_redact,
         headed=args.headed,

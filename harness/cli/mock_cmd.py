@@ -16,7 +16,7 @@ from harness.cli.common import Command, print_browser_setup, wait_forever
 from harness.errors import MockEndpointError, UsageError
 from mock_endpoint.faults import as_faults
 from mock_endpoint.server import MockEndpoint
-from mock_endpoint.store import DEFAULT_MAX_RECORDS
+from mock_endpoint.store import DEFAULT_MAX_RECORDS, serve_without_gc_pauses
 
 DEFAULT_PORT = 8443
 
@@ -133,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         mock.start()
+        serve_without_gc_pauses()  # this process only serves the mock
     except MockEndpointError as exc:
         if isinstance(exc.__cause__, OSError) and exc.__cause__.errno == errno.EADDRINUSE:
             raise MockEndpointError(

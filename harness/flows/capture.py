@@ -6,8 +6,9 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from harness.errors import HarnessError
+from harness.capture.settle import DEFAULT_LIMIT, DEFAULT_QUIET
 from harness.flows.journey import parse_journey
+from harness.flows.noscript import NoscriptRun
 from harness.flows.runner import run_journey
 
 if TYPE_CHECKING:
@@ -15,17 +16,7 @@ if TYPE_CHECKING:
     from harness.context import PixelContext
     from harness.lab import Harness
 
-
-def noscript_timeline(lab: Harness, url: str) -> Timeline | None:
-    """The landing page again, with JavaScript disabled (what the noscript fallback sends)."""
-    with lab.new_context(java_script_enabled=False) as ctx:
-        try:
-            ctx.goto(url)
-        except HarnessError:
-            return None
-        ctx.settle(quiet=0.2, limit=2.0)
-        ctx.snapshot()
-        return ctx.timeline()
+NOSCRIPT_LIMIT = 2.0  # how long the JavaScript-disabled rerun may take after the flow
 
 
 def capture_flow(
@@ -36,31 +27,41 @@ def capture_flow(
     click_id: str,
     noscript: bool = True,
     consent: str | None = None,
+    quiet: float = DEFAULT_QUIET,
+    limit: float = DEFAULT_LIMIT,
 ) -> tuple[Timeline, list[str]]:
-    """Run a flow in ``ctx`` and return its timeline (with a JS-disabled landing) and problems.
+    """Run a flow in ``ctx`` and return its timeline (with a JS-disabled landing, loaded in
+    parallel in its own context) and the steps that could not run.
 
     ``consent`` runs the flow's consent step with that choice (harness/flows/consent.py)."""
     journey = parse_journey(steps)
-    result = run_journey(ctx, journey, click_id=click_id, stop_on_error=True, consent=consent)
-    problems = [
-        f"{r.step.describe()}: {r.message}"
-        for r in result.steps
-        if not r.ok and r.step.verb not in ("expect_event", "expect_no_pixel_traffic")
-    ]
-    ctx.settle()
-    ctx.snapshot()
     landing_url = next((s.target for s in journey.steps if s.verb in ("land", "goto")), None)
-    timeline = ctx.timeline(
-        consent_after_record=result.consent_at_record,
-        expected_events=tuple(s.name for s in journey.expected_events() if s.name),
-        unmet_expectations=tuple(r.message for r in result.unmet),
-        noscript=noscript_timeline(lab, landing_url) if noscript and landing_url else None,
-    )
-    if consent is not None:
-        timeline = dataclasses.replace(
-            timeline,
-            consent_choice=consent,
-            consent_denied_after_record=result.denied_at_record,
-            consent_outcome=result.consent_outcome,
+    rerun = None
+    if noscript and landing_url:
+        rerun = NoscriptRun(lab.new_context(java_script_enabled=False), landing_url, timeout=15.0)
+    try:
+        result = run_journey(ctx, journey, click_id=click_id, stop_on_error=True, consent=consent)
+        problems = [
+            f"{r.step.describe()}: {r.message}"
+            for r in result.steps
+            if not r.ok and r.step.verb not in ("expect_event", "expect_no_pixel_traffic")
+        ]
+        ctx.settle(quiet=quiet, limit=limit)
+        ctx.snapshot()
+        timeline = ctx.timeline(
+            consent_after_record=result.consent_at_record,
+            expected_events=tuple(s.name for s in journey.expected_events() if s.name),
+            unmet_expectations=tuple(r.message for r in result.unmet),
+            noscript=rerun.finish(limit=NOSCRIPT_LIMIT) if rerun is not None else None,
         )
-    return timeline, problems
+        if consent is not None:
+            timeline = dataclasses.replace(
+                timeline,
+                consent_choice=consent,
+                consent_denied_after_record=result.denied_at_record,
+                consent_outcome=result.consent_outcome,
+            )
+        return timeline, problems
+    finally:
+        if rerun is not None:
+            rerun.cancel()

@@ -22,6 +22,7 @@ STAGE_LABELS = {
     "dialog": "dialog",
     "popup": "popup",
     "download": "download",
+    "settle": "settle",
 }
 
 

@@ -1,0 +1,265 @@
+"""Verdicts and the table: every verdict computed from the figures of the results file, a cause
+stated only where the same results hold the measurement behind it (a profile, a timing
+breakdown, the slowest runs); otherwise it says the cause was not measured."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TABLE_START = "<!-- bench:table:start -->"
+TABLE_END = "<!-- bench:table:end -->"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    met: bool | None  # None: not measured (or not comparable, e.g. a --quick subset)
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def at_least(value: float, target: float, unit: str = "x") -> Verdict:
+    if value >= target:
+        return Verdict(True, "met")
+    short = (target - value) / target * 100
+    return Verdict(False, f"MISSED by {short:.0f}% ({value:g}{unit} < {target:g}{unit})")
+
+
+def at_most(value: float, target: float, unit: str) -> Verdict:
+    if value <= target:
+        return Verdict(True, "met")
+    over = (value - target) / target * 100
+    return Verdict(False, f"MISSED by {over:.0f}% ({value:g} {unit} > {target:g} {unit})")
+
+
+def with_cause(verdict: Verdict, cause: str | None) -> str:
+    if verdict.met is not False:
+        return verdict.text
+    return f"{verdict.text}; " + (
+        f"measured: {cause}" if cause else "cause not measured in this run"
+    )
+
+
+# -- causes, each from a measurement in the results ------------------------------------------
+def profile_cause(results: dict[str, Any]) -> str | None:
+    profile = results.get("profile") or {}
+    shares = profile.get("self_time_share")
+    if not shares:
+        return None
+    top = ", ".join(f"{k} {v * 100:.0f}%" for k, v in list(shares.items())[:3])
+    return f"py-spy self time of the mock (load {profile.get('load_average_at_start')}): {top}"
+
+
+def audit_cause(audit: dict[str, Any], label: str) -> str | None:
+    run = audit.get(label) or {}
+    phases = (run.get("breakdown") or {}).get("median_ms") or {}
+    if not phases:
+        return None
+    parts = ", ".join(f"{k} {v:g}" for k, v in phases.items() if k != "total")
+    reasons = (run.get("breakdown") or {}).get("settle_reasons") or {}
+    why = "; ".join(
+        f"{code} on {r['pages']} pages (median {r['median_ms']:g} ms)"
+        for code, r in list(reasons.items())[:3]
+    )
+    return (
+        f"median ms per page: {parts}, total {phases.get('total', 0):g} vs bare "
+        f"{audit.get('bare_ms_per_page_per_worker')} per page per worker"
+        + (f"; settle waited for {why}" if why else "")
+    )
+
+
+def e2e_cause(e2e: dict[str, Any]) -> str | None:
+    slow = e2e.get("slowest") or []
+    if not slow:
+        return None
+    return "slowest runs: " + ", ".join(f"{r['name']} {r['seconds']:g} s" for r in slow[:3])
+
+
+def load(section: dict[str, Any]) -> str:
+    start = section.get("load_average_at_start")
+    end = section.get("load_average_at_end")
+    return f"load {start}→{end}" if end is not None else f"load {start}"
+
+
+# -- the rows ---------------------------------------------------------------------------------
+Row = tuple[str, str, str, str]
+
+
+def ingest_rows(results: dict[str, Any]) -> list[Row]:
+    ingest = results["ingest"]
+    shares = [x for x in ingest.get("generator_cpu_share", []) if x is not None]
+    gen_cpu = f", wrk at most {max(shares) * 100:.0f}% of one core" if shares else ""
+    ratio = ingest["ratio"] or 0.0
+    rows: list[Row] = [
+        (
+            "mock ingest >= 0.6x bare aiohttp 204",
+            f"mock {ingest['mock_rate']:.0f} req/s vs bare {ingest['bare_rate']:.0f} req/s "
+            f"(median of {ingest['rounds']}; {ingest['load_generator']}{gen_cpu}, TLS; "
+            f"{load(ingest)})",
+            f"{ratio:.2f}x",
+            with_cause(at_least(ratio, 0.6), profile_cause(results)),
+        )
+    ]
+    rows.append(
+        (
+            ">= 5,000 recorded events/s",
+            f"{ingest['mock_rate']:.0f} events/s (one event per request)",
+            f"{ingest['mock_rate'] / 5000:.2f} of target",
+            with_cause(at_least(round(ingest["mock_rate"]), 5000, " events/s"), None),
+        )
+    )
+    lat = "; ".join(
+        f"{r['rate']}/s: p50 {r['mock']['p50_ms']} / p99 {r['mock']['p99_ms']} ms "
+        f"(bare {r['bare']['p50_ms']} / {r['bare']['p99_ms']})"
+        for r in ingest["fixed_rates"]
+    )
+    if lat:
+        rows.append(("latency at fixed rates (mock vs bare)", lat, "", "measured"))
+    ex = ingest["exact_count_run"]
+    rows.append(
+        (
+            "recorded == sent",
+            f"{ex['recorded']} recorded of {ex['sent']} sent (answers {ex['statuses']}); wrk "
+            f"runs: recorded - answered within the in-flight window; errors {ingest['errors']}",
+            "",
+            "met" if ingest["recorded_equals_sent"] else "MISSED: records lost or doubled",
+        )
+    )
+    return rows
+
+
+def flow_rows(results: dict[str, Any]) -> list[Row]:
+    flow = results["flow"]
+    verdict = at_most(flow["ratio"], 1.2, "x")
+    return [
+        (
+            "flow overhead <= 1.2x bare Playwright",
+            f"harness {flow['harness_median_s']} s vs bare {flow['bare_median_s']} s "
+            f"(median of {flow['rounds']}; {load(flow)})",
+            f"{flow['ratio']:.2f}x",
+            with_cause(verdict, None),
+        )
+    ]
+
+
+def audit_rows(results: dict[str, Any]) -> list[Row]:
+    audit = results["audit"]
+    rows: list[Row] = []
+    for label, target in (("default", 0.7), ("lean", 0.9)):
+        a = audit[label]
+        how = f"{label}: {' '.join(a['options'])}" if a["options"] else "defaults"
+        rows.append(
+            (
+                f"audit --crawl {audit['pages']} >= {target}x bare ({how})",
+                f"{a['pages_per_min']} pages/min vs bare {audit['bare_pages_per_min']} "
+                f"({a['pages_audited']} pages, {audit['workers']} workers; {load(audit)})",
+                f"{a['ratio']:.2f}x",
+                with_cause(at_least(a["ratio"], target), audit_cause(audit, label)),
+            )
+        )
+    return rows
+
+
+def e2e_rows(results: dict[str, Any]) -> list[Row]:
+    e2e = results["e2e"]
+    passed = e2e["passed"] == e2e["runs"] and e2e["exit_code"] == 0 and e2e["runs"] > 0
+    if e2e["complete"]:
+        verdict = with_cause(at_most(e2e["seconds"], 120.0, "s"), e2e_cause(e2e))
+    else:
+        verdict = "n/a (--quick runs a sample; the target is for the whole catalogue)"
+    return [
+        (
+            "make e2e <= 2 min, every run passing",
+            f"{e2e['runs']} runs, {e2e['passed']} passed, in {e2e['seconds']} s "
+            f"(workers {e2e['workers']}; {load(e2e)})",
+            "",
+            verdict if passed else f"MISSED: {e2e['runs'] - e2e['passed']} runs failed",
+        )
+    ]
+
+
+def expect_rows(results: dict[str, Any]) -> list[Row]:
+    ex = results["expect"]
+    return [
+        (
+            "expect_event <= 50 ms (median, arrival → return)",
+            f"median {ex['median_ms']} ms, p90 {ex['p90_ms']} ms, max {ex['max_ms']} ms "
+            f"({ex['rounds']} rounds; {load(ex)})",
+            "",
+            with_cause(at_most(ex["median_ms"], 50.0, "ms"), None),
+        )
+    ]
+
+
+def memory_rows(results: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    mem = results.get("memory_mock")
+    if mem:
+        rows.append(
+            (
+                "mock RSS flat after the cap (<= 1.1x)",
+                f"{mem['rss_at_cap_mb']} MiB at 100,000 records, {mem['rss_final_mb']} MiB at "
+                f"{mem['records']:,} ({load(mem)})",
+                f"{mem['ratio_final_to_cap']:.2f}x",
+                with_cause(at_most(mem["ratio_final_to_cap"], 1.1, "x"), None),
+            )
+        )
+    amem = results.get("memory_audit")
+    if amem and "ratio_last_to_second_quarter" in amem:
+        rows.append(
+            (
+                f"auditor RSS, no growth per page ({amem['pages_audited']} pages, <= 1.1x)",
+                f"{amem['rss_second_quarter_mb']} MiB (2nd quarter) → "
+                f"{amem['rss_last_quarter_mb']} MiB (last quarter), "
+                f"{amem['growth_kb_per_page']} KiB/page ({load(amem)})",
+                f"{amem['ratio_last_to_second_quarter']:.2f}x",
+                with_cause(at_most(amem["ratio_last_to_second_quarter"], 1.1, "x"), None),
+            )
+        )
+    return rows
+
+
+ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
+    "ingest": ingest_rows,
+    "flow": flow_rows,
+    "audit": audit_rows,
+    "e2e": e2e_rows,
+    "expect": expect_rows,
+    "memory_mock": memory_rows,
+}
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = ["| target | measured (baseline, same run) | ratio | verdict |", "|---|---|---|---|"]
+    for section, rows in ROWS.items():
+        if section == "memory_mock":
+            if results.get("memory_mock") or results.get("memory_audit"):
+                lines += [f"| {' | '.join(r)} |" for r in rows(results)]
+        elif results.get(section) and "error" not in results[section]:
+            lines += [f"| {' | '.join(r)} |" for r in rows(results)]
+    return "\n".join(lines)
+
+
+def update_doc(doc: Path, results: dict[str, Any], name: str) -> bool:
+    """Rewrite the table between the markers of ``doc``; False when the markers are missing."""
+    if not doc.exists():
+        return False
+    text = doc.read_text()
+    if TABLE_START not in text or TABLE_END not in text:
+        return False
+    block = (
+        f"{TABLE_START}\nGenerated by `make bench` from `benchmarks/results/{name}` "
+        f"({results['machine']}{'; --quick' if results.get('quick') else ''}). Each row's "
+        "load average is the one measured when its section ran.\n\n"
+        f"{table(results)}\n{TABLE_END}"
+    )
+    text = re.sub(
+        re.escape(TABLE_START) + ".*?" + re.escape(TABLE_END), lambda _m: block, text, flags=re.S
+    )
+    doc.write_text(text)
+    return True
