@@ -147,7 +147,7 @@ def test_a_bug_in_the_mock_fails_the_test(spdt_mock, monkeypatch):
 
     monkeypatch.setattr(control, "dedup_report", boom)
     with MockClient(spdt_mock) as client:
-        assert client.get("https://pixels.spotify.com/__spdt/dedup").status == 500
+        assert client.control("GET", "dedup").status == 500
 
 def test_the_next_test_is_not_blamed(spdt_mock):
     assert len(spdt_mock.internal_errors) == 1
@@ -175,7 +175,7 @@ def spdt_mock_options():
     result.stdout.fnmatch_lines(
         [
             "the mock caught 1 internal error(s) during this test (each one is a bug in the mock):",
-            "GET pixels.spotify.com/__spdt/dedup: RuntimeError: simulated bug",
+            "GET *__spdt/dedup: RuntimeError: simulated bug",
         ]
     )
     result.stdout.fnmatch_lines(

@@ -32,7 +32,9 @@ def test_a_delayed_hit_is_recorded_on_arrival_and_answered_after_the_delay(
         started = time.monotonic()
         async with client_session(held.host, held.port) as http:
             post = asyncio.ensure_future(
-                http.post(INGEST, json=BATCH, headers={"X-Spdt-Session": "held"})
+                http.post(
+                    INGEST, json=BATCH, headers={"X-Spdt-Session": held.session_credential("held")}
+                )
             )
             found = await loop.run_in_executor(
                 None, lambda: held.wait_for(lambda r: r.session == "held", 2.5)
@@ -59,7 +61,10 @@ def test_a_client_that_gives_up_leaves_an_abandoned_record(held: MockEndpoint) -
         async with client_session(held.host, held.port) as http:
             try:
                 async with http.post(
-                    INGEST, json=BATCH, headers={"X-Spdt-Session": "gone"}, timeout=timeout
+                    INGEST,
+                    json=BATCH,
+                    headers={"X-Spdt-Session": held.session_credential("gone")},
+                    timeout=timeout,
                 ) as r:
                     return f"answered {r.status}"
             except TimeoutError:
