@@ -16,6 +16,7 @@ it. :func:`describe` says it in words, in one place, for evidence and reports.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -173,51 +174,58 @@ def _same_document(url: str, document: str) -> bool:
     return bool(url) and url.split("#", 1)[0] == document.split("#", 1)[0]
 
 
-def _script(url: str) -> str:
+def _same(url: str) -> str:
+    return url
+
+
+def _script(url: str, show: Callable[[str], str] = _same) -> str:
     """A script URL in words, naming a tag manager's container."""
     found = tag_manager(url)
     if found is None:
-        return url
+        return show(url)
     product, container = found
     if container:
-        return f"{url} (tag manager container {container})"
-    return f"{url} ({product} container)" if product else f"{url} (a tag manager container)"
+        return f"{show(url)} (tag manager container {container})"
+    kind = f"{product} container" if product else "a tag manager container"
+    return f"{show(url)} ({kind})"
 
 
-def _inserted(below: str, document: str, line: int) -> str:
-    """A script inserted at run time, by the script ``below`` it on the stack ("" unknown); a
-    tag manager's inserted script is a custom HTML tag of its container."""
-    if not below:
+def _inserted(below: Frame | None, document: str, show: Callable[[str], str]) -> str:
+    """A script inserted at run time, by the script ``below`` it on the stack (None: unknown);
+    a tag manager's inserted script is a custom HTML tag of its container."""
+    if below is None:
         return "a script inserted at run time (its inserter is not on the stack)"
-    if _same_document(below, document):
-        return f"a script inserted by the inline script at line {line} of {below}"
-    found = tag_manager(below)
+    if _same_document(below.url, document):
+        return f"a script inserted by the inline script at line {below.line} of {show(below.url)}"
+    found = tag_manager(below.url)
     if found is not None and found[1]:
-        return f"{found[1]} custom HTML tag, inserted by {below}"
-    return f"a script inserted by {_script(below)}"
+        return f"{found[1]} custom HTML tag, inserted by {show(below.url)}"
+    return f"a script inserted by {_script(below.url, show)}"
 
 
-def describe(initiator: Initiator | None, document: str = "") -> str:
+def describe(
+    initiator: Initiator | None, document: str = "", show: Callable[[str], str] = _same
+) -> str:
     """Who it was, in words: "inline script at line 40 of https://shop.test/…", "a <script> tag
     at line 9 of …", "https://shop.test/container.js (a tag manager container)", "GTM-XXXX
     custom HTML tag, inserted by https://www.googletagmanager.com/gtm.js?id=GTM-XXXX".
-    ``document`` is the URL of the page that made it ("" when unknown). URLs are shown as
-    recorded: callers redact and escape them like any page-controlled text."""
+    ``document`` is the URL of the page that made it ("" when unknown); ``show`` formats each
+    URL for display (callers redact click ids and the like there)."""
     if initiator is None:
         return "unknown (the browser gave no initiator)"
     if initiator.kind == "parser":
-        where = initiator.url or document or "the document"
+        where = show(initiator.url or document) or "the document"
         return f"a <script> tag at line {initiator.line} of {where}"
     if initiator.kind != "script" or not initiator.frames:
         return "the browser (no script asked for it)"
     top = initiator.frames[0]
     below = next((f for f in initiator.frames[1:] if f.url and f.url != top.url), None)
     if not top.url:
-        return _inserted(below.url if below else "", document, below.line if below else 0)
+        return _inserted(below, document, show)
     if _same_document(top.url, document):
-        shown = f"inline script at line {top.line} of {top.url}"
+        shown = f"inline script at line {top.line} of {show(top.url)}"
     else:
-        shown = _script(top.url)
+        shown = _script(top.url, show)
     if below and tag_manager(below.url) is not None and not _same_document(below.url, document):
-        shown += f", called from {_script(below.url)}"
+        shown += f", called from {_script(below.url, show)}"
     return shown
