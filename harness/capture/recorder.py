@@ -45,6 +45,16 @@ def _tuple_of_any(value: Any) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, list) else ()
 
 
+# A request's identity for matching Chromium's initiators with Playwright's requests: the page,
+# the URL, and the document it was made for (so a cross-site iframe's request, which another
+# DevTools target reports, never takes the initiator of the main frame's request for that URL).
+_Key = tuple[int, str, str]
+
+
+def _document(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
 def _global_name(value: Any) -> str:
     """The recorded global: "pdst" (legacy Podsights loader) or "spdt" (anything else)."""
     return "pdst" if value == "pdst" else "spdt"
@@ -70,15 +80,15 @@ class Recorder:
         self.pages: list[PageLoad] = []
         self.storage: list[StorageSnapshot] = []
         self._pending: dict[Request, NetworkEvent] = {}
-        # Request initiators from each page's DevTools session, per (page, URL) in the order
-        # Chromium announced them; the n-th Playwright request for a URL takes the n-th one.
+        # Request initiators from each page's DevTools session, per key (_Key) in the order
+        # Chromium announced them; the n-th Playwright request of a key takes the n-th one.
         self._cdp = True  # False once a browser without the DevTools protocol said so
-        self._initiators: dict[tuple[int, str], list[Initiator | None]] = {}
-        self._requested: dict[tuple[int, str], int] = {}
-        self._order: dict[Request, tuple[tuple[int, str], int]] = {}
+        self._initiators: dict[_Key, list[Initiator | None]] = {}
+        self._requested: dict[_Key, int] = {}
+        self._order: dict[Request, tuple[_Key, int]] = {}
         # where each entry of ``network`` finds its initiator: DevTools events may arrive after
         # Playwright's request events, so the match is made when the timeline is built
-        self._network_order: list[tuple[tuple[int, str], int] | None] = []
+        self._network_order: list[tuple[_Key, int] | None] = []
         self._watched: dict[int, Page] = {}
         self._sessions: set[int] = set()  # pages with a DevTools session
         self._kept = 0
@@ -217,7 +227,8 @@ class Recorder:
             if self._kept >= MAX_INITIATORS:
                 return
             self._kept += 1
-            self._initiators.setdefault((id(page), url), []).append(
+            document = _document(str(event.get("documentURL") or ""))
+            self._initiators.setdefault((id(page), url, document), []).append(
                 from_cdp(event.get("initiator"))
             )
 
@@ -256,10 +267,12 @@ class Recorder:
         except PlaywrightError:
             return ""
 
-    def _request_key(self, request: Request) -> tuple[int, str] | None:
-        """(page, URL) of a page's request; None for a worker's (no DevTools page session)."""
+    def _request_key(self, request: Request) -> _Key | None:
+        """(page, URL, document) of a page's request; None for a worker's (no page session)."""
         try:
-            return id(request.frame.page), request.url
+            frame = request.frame
+            document = request.url if request.is_navigation_request() else frame.url
+            return id(frame.page), request.url, _document(document)
         except PlaywrightError:
             return None
 
@@ -277,9 +290,7 @@ class Recorder:
                 if key is not None:
                     self._order[request] = (key, self._requested[key] - 1)
 
-    def _resolve(
-        self, event: NetworkEvent, order: tuple[tuple[int, str], int] | None
-    ) -> NetworkEvent:
+    def _resolve(self, event: NetworkEvent, order: tuple[_Key, int] | None) -> NetworkEvent:
         """The event with its DevTools initiator, once known (the lock held)."""
         if order is None or event.initiator is not None:
             return event
