@@ -159,6 +159,8 @@ class PixelContext:
     def page(self) -> Page:
         if self._page is None or self._page.is_closed():
             self._page = self.context.new_page()
+            if self.recorder is not None:
+                self.recorder.watch(self._page)
         return self._page
 
     def close(self) -> None:

@@ -70,6 +70,21 @@ def test_fingerprint_ignores_volatile_parts_but_not_the_evidence() -> None:
     )
 
 
+def test_fingerprint_ignores_where_a_script_stands_in_its_document() -> None:
+    def duplicate(line: int, source: str) -> AuditFinding:
+        return _finding(
+            "DUPLICATE_BASE_CODE",
+            f"spdt('conf') called from inline script at line {line} of https://shop.test/",
+            f"spdt('conf') called from {source}",
+        )
+
+    tag = "a script inserted by https://shop.test/container.js (a tag manager container)"
+    moved = duplicate(52, tag)  # the theme gained twelve lines above its base code
+    assert fingerprint(moved) == fingerprint(duplicate(40, tag))
+    other = "GTM-K7T2QX custom HTML tag, inserted by https://www.googletagmanager.com/gtm.js"
+    assert fingerprint(duplicate(40, other)) != fingerprint(duplicate(40, tag))
+
+
 def test_page_key_drops_port_fragment_click_id_and_sorts_the_query() -> None:
     assert page_key("HTTPS://Shop.Test:8443/thanks?b=2&spclid=x&a=1#top") == (
         "https://shop.test/thanks?a=1&b=2"

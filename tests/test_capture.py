@@ -6,7 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from fixture_sites.catalogue import load_catalogue
 from harness import Harness, PixelContext
+from harness.capture.initiator import describe
+from harness.capture.timeline import Timeline
+from harness.rules import AuditFinding, RuleConfig, evaluate
+from harness.rules.facts import redact
 from tests.pages import PageServer
 
 pytestmark = pytest.mark.browser
@@ -122,3 +127,111 @@ def test_csp_violations_are_recorded(spdt_harness: Harness, page_server: PageSer
     assert not [r for r in timeline.records if r.host == "pixels.spotify.com"]
     # the report-only one did not: the image reached the mock
     assert [r for r in timeline.records if r.host == "img.byspotify.com"]
+
+
+# -- who loaded it ------------------------------------------------------------------------------
+
+CATALOGUE = load_catalogue()
+
+
+def _line_of(timeline: Timeline, text: str, *, page: int = 0) -> int:
+    """The 1-based line of the served document holding ``text`` (the first such line)."""
+    lines = timeline.pages[page].html.splitlines()
+    return 1 + next(i for i, line in enumerate(lines) if text in line)
+
+
+def _only(timeline: Timeline, code: str) -> AuditFinding:
+    (finding,) = [f for f in evaluate(timeline, RuleConfig()) if f.code == code]
+    return finding
+
+
+def test_stacks_at_call_time_name_the_inline_script_and_its_line(
+    spdt_harness: Harness, page_server: PageServer
+) -> None:
+    url = page_server.serve(
+        "<!doctype html>\n<html><head>\n<script>\n"
+        "window.spdt = function () {};\n"
+        "spdt('conf', {key: 'k'});\n"
+        "</script></head><body>x</body></html>"
+    )
+    with spdt_harness.new_context() as ctx:
+        ctx.goto(url)
+        timeline = ctx.timeline()
+    (conf,) = timeline.calls
+    assert describe(conf.initiator, conf.page_url) == f"inline script at line 5 of {url}"
+    (stub,) = timeline.assignments
+    assert describe(stub.initiator, stub.page_url) == f"inline script at line 4 of {url}"
+
+
+def test_the_capture_never_runs_the_pages_stack_formatter(
+    ctx: PixelContext, page_server: PageServer
+) -> None:
+    # A page's own Error.prepareStackTrace (source-map-support and the like) must not run
+    # because the capture looked at a stack: the page would see calls it never made.
+    ctx.goto(
+        page_server.serve(
+            _page(
+                "window.formatted = 0;"
+                "Error.prepareStackTrace = function () { window.formatted++; return 'mine'; };"
+                + OFFICIAL_STUB
+            )
+        )
+    )
+    assert ctx.page.evaluate("window.formatted") == 0
+    if ctx.recorder is not None:
+        assert [c.initiator for c in ctx.timeline().calls] == [None, None]
+
+
+def test_duplicate_base_code_names_the_inline_copy_and_the_tag_manager_copy(
+    spdt_harness: Harness,
+) -> None:
+    scenario = CATALOGUE["tag-manager-and-inline"]
+    container = f"{scenario.entry_url}/container.js"
+    with spdt_harness.new_context() as ctx:
+        landing = ctx.land(scenario.entry_url)
+        ctx.page.wait_for_selector("html[data-tag-manager=fired]", state="attached")
+        ctx.settle()
+        timeline = ctx.timeline()
+    assert landing.click_id is not None
+    shown = f"{scenario.entry_url}?{landing.param}={redact(landing.click_id)}"
+    conf_line = _line_of(timeline, "w.spdt('conf'")
+    evidence = _only(timeline, "DUPLICATE_BASE_CODE").evidence
+    assert f"spdt('conf') called from inline script at line {conf_line} of {shown}" in evidence
+    assert (
+        f"spdt('conf') called from a script inserted by {container} (a tag manager container)"
+        in evidence
+    )
+    # the requests: the container's <script> tag, and the one ping.min.js the inline copy
+    # asked for (the second copy finds the spdt-capture guard and loads nothing)
+    page = landing.final_url
+    requested = {
+        n.url: describe(n.initiator, n.page_url)
+        for n in timeline.network
+        if n.url in (container, "https://pixel.byspotify.com/ping.min.js")
+    }
+    assert requested == {
+        container: f"a <script> tag at line {_line_of(timeline, '/container.js')} of {page}",
+        "https://pixel.byspotify.com/ping.min.js": (
+            f"inline script at line {_line_of(timeline, 'insertBefore(e, s)')} of {page}"
+        ),
+    }
+    (stub,) = [a for a in timeline.assignments if a.generation == 1]
+    assert describe(stub.initiator, page) == (
+        f"inline script at line {_line_of(timeline, 'w.spdt =')} of {page}"
+    )
+
+
+def test_a_purchase_sent_by_two_tags_names_both(spdt_harness: Harness) -> None:
+    scenario = CATALOGUE["purchase-two-tags"]
+    thanks = scenario.page_url("thanks")
+    with spdt_harness.new_context() as ctx:
+        ctx.goto(thanks)
+        ctx.page.wait_for_selector("html[data-tag-manager=fired]", state="attached")
+        ctx.settle()
+        timeline = ctx.timeline()
+    evidence = _only(timeline, "DUPLICATE_EVENT").evidence
+    line = _line_of(timeline, 'spdt("purchase"')
+    assert evidence[-2:] == (
+        f"spdt('purchase') called from inline script at line {line} of {thanks}",
+        f"spdt('purchase') called from {thanks}/container.js (a tag manager container)",
+    )

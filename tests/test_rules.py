@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harness.capture.initiator import Initiator, from_stack
 from harness.capture.timeline import (
     Cookie,
     CspViolation,
@@ -1444,3 +1445,93 @@ def test_evidence_tampering_names_each_refused_request_and_the_rest_stands() -> 
     assert any("POST pixels.spotify.com/__spdt/reset → 404" in e for e in tampering.evidence)
     assert "EVENT_NOT_DELIVERED" not in found  # the purchase still counts
     assert "EVIDENCE_TAMPERING" not in {f.code for f in evaluate(base)}
+
+
+# -- who loaded it: the sources of duplicates --------------------------------------------------
+
+SHOWN_LANDING = LANDING.replace(CLICK, "clk1…")
+GTM_JS = "https://www.googletagmanager.com/gtm.js?id=GTM-K7T2QX"
+
+
+def _from(*frames: tuple[str, int]) -> Initiator | None:
+    return from_stack([{"url": url, "line": line, "column": 7} for url, line in frames])
+
+
+THEME = _from((LANDING, 40))  # the theme's inline base code
+GTM_TAG = _from(("<anonymous>", 15), (GTM_JS, 88))  # a GTM custom HTML tag
+
+
+def test_duplicate_base_code_names_both_copies() -> None:
+    timeline = replace(
+        good(),
+        calls=(
+            call(1, "conf", {"key": KEY}, initiator=THEME),
+            call(2, "view", initiator=THEME),
+            call(3, "conf", {"key": KEY}, initiator=GTM_TAG),
+            call(4, "view", initiator=GTM_TAG),
+        ),
+    )
+    (hit,) = found(timeline)["DUPLICATE_BASE_CODE"]
+    assert hit.evidence[-2:] == (
+        f"spdt('conf') called from inline script at line 40 of {SHOWN_LANDING}",
+        # the id parameter's value is shortened like any id in a URL; the container is named
+        "spdt('conf') called from GTM-K7T2QX custom HTML tag, inserted by "
+        "https://www.googletagmanager.com/gtm.js?id=GTM-…",
+    )
+
+
+def test_duplicate_base_code_from_two_script_requests_names_both_tags() -> None:
+    inline = replace(script_hit(), initiator=_from((LANDING, 20)))
+    tag = replace(script_hit(), initiator=Initiator("parser", url=LANDING, line=31))
+    (hit,) = found(replace(good(), network=(inline, tag)))["DUPLICATE_BASE_CODE"]
+    assert hit.evidence[-2:] == (
+        f"ping.min.js requested by inline script at line 20 of {SHOWN_LANDING}",
+        f"ping.min.js requested by a <script> tag at line 31 of {SHOWN_LANDING}",
+    )
+
+
+def test_duplicate_evidence_without_initiators_names_no_source() -> None:
+    calls = (call(1, "conf", {"key": KEY}), call(2, "view"))
+    twice = replace(good(), calls=(*calls, call(3, "conf", {"key": KEY}), call(4, "view")))
+    (hit,) = found(twice)["DUPLICATE_BASE_CODE"]
+    assert not [e for e in hit.evidence if "called from" in e]
+
+
+def test_duplicate_purchase_names_both_tags() -> None:
+    params = {"value": 1, "currency": "USD", "order_id": "A"}
+    base = purchase_timeline(params)
+    page_script = _from((THANKS, 37))
+    container = _from(("https://shop.test/thanks/container.js", 22), (THANKS, 26))
+    timeline = replace(
+        base,
+        calls=(
+            *base.calls[:-1],
+            replace(base.calls[-1], initiator=page_script),
+            call(3, "purchase", params, url=THANKS, initiator=container),
+        ),
+        records=(*base.records, ingest("purchase", params, url=THANKS)),
+    )
+    (hit,) = found(timeline)["DUPLICATE_EVENT"]
+    assert hit.evidence[-2:] == (
+        f"spdt('purchase') called from inline script at line 37 of {THANKS}",
+        "spdt('purchase') called from https://shop.test/thanks/container.js "
+        "(a tag manager container)",
+    )
+
+
+def test_multiple_pixel_keys_names_where_each_key_is_configured() -> None:
+    agency = _from(("https://agency.example/pixel.js", 3))
+    timeline = replace(
+        good(),
+        calls=(
+            call(1, "conf", {"key": KEY}, initiator=THEME),
+            call(2, "conf", {"key": KEY2}, initiator=agency),
+            call(3, "view", initiator=THEME),
+        ),
+    )
+    (hit,) = found(timeline)["MULTIPLE_PIXEL_KEYS"]
+    assert hit.evidence[-2:] == (
+        f"spdt('conf') with key 012345…cdef called from inline script at line 40 of "
+        f"{SHOWN_LANDING}",
+        "spdt('conf') with key fedcba…3210 called from https://agency.example/pixel.js",
+    )

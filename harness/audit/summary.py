@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from harness.audit.model import TimelineEntry
-from harness.capture.timeline import Timeline
+from harness.capture.timeline import NetworkEvent, SpdtCall, Timeline
 from harness.rules import RuleConfig
 from harness.rules.facts import Facts, redact
 from mock_endpoint.studio.status import ACTIVE, pixel_status
@@ -32,6 +32,13 @@ BEACON_KINDS = ("ingest", "image", "noscript", "conversion", "capi")
 
 def _cut(text: str, limit: int = MAX_TEXT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _who(label: str, facts: Facts, item: NetworkEvent | SpdtCall) -> str:
+    """``requested by …`` / ``called from …``: the item's initiator, "" when unknown."""
+    if item.initiator is None:
+        return ""
+    return f"{label} {facts.source(item.initiator, item.page_url)}"
 
 
 def _bounded(stage: str, entries: Iterable[TimelineEntry]) -> list[TimelineEntry]:
@@ -78,7 +85,16 @@ def summarise(
             TimelineEntry(
                 "script",
                 _cut(f"{n.method} {facts.url(n.url)}"),
-                detail=n.failure or (f"HTTP {n.status}" if n.status is not None else ""),
+                detail=_cut(
+                    "; ".join(
+                        part
+                        for part in (
+                            n.failure or (f"HTTP {n.status}" if n.status is not None else ""),
+                            _who("requested by", facts, n),
+                        )
+                        if part
+                    )
+                ),
                 flag="failed" if n.failure else "",
             )
             for n in scripts
@@ -92,7 +108,9 @@ def summarise(
             TimelineEntry(
                 "call",
                 _cut(facts.call(c)),
-                detail=f"stub: {c.stub}",
+                detail=_cut(
+                    "; ".join(p for p in (f"stub: {c.stub}", _who("called from", facts, c)) if p)
+                ),
                 time=round(c.time, 1),
                 flag="threw" if c.threw else "",
             )

@@ -15,6 +15,31 @@
   var documentId = Math.random().toString(16).slice(2, 10) + Date.now().toString(16);
   var MAX_CALLS = 5000;
   var calls = 0;
+  // Who made a call or an assignment: the stack at that moment, bounded (harness/capture/
+  // initiator.py describes it). V8 writes "    at fn (url:line:col)", Firefox and WebKit
+  // "fn@url:line:col"; an inline script's frames carry the document URL, a script inserted at
+  // run time (a tag manager's custom HTML tag) "<anonymous>" or no URL, above its inserter.
+  var NativeError = w.Error;
+  var SELF = "spdt-harness-capture.js";  // this script's sourceURL (the last line)
+  var MAX_FRAMES = 4, MAX_URL = 300, MAX_LINES = 16;
+  var V8_FRAME = /^\s*at (?:.*? \()?(.*?):(\d+):(\d+)\)?\s*$/;
+  var OTHER_FRAME = /^[^@]*@(.*?):(\d+):(\d+)\s*$/;
+  function frames() {
+    var out = [];
+    try {
+      // A page's own Error.prepareStackTrace would run on reading .stack: skip, never call it.
+      if (NativeError.prepareStackTrace) { return out; }
+      var text = new NativeError().stack;
+      if (typeof text !== "string") { return out; }
+      var lines = text.slice(0, 4000).split("\n", MAX_LINES);
+      for (var i = 0; i < lines.length && out.length < MAX_FRAMES; i++) {
+        var m = V8_FRAME.exec(lines[i]) || OTHER_FRAME.exec(lines[i]);
+        if (!m || m[1].indexOf(SELF) >= 0) { continue; }
+        out.push({ url: m[1].slice(0, MAX_URL), line: +m[2], column: +m[3] });
+      }
+    } catch (e) { /* no stack: no initiator */ }
+    return out;
+  }
 
   function emit(kind, data) {
     try { if (binding) { binding(kind, JSON.stringify(data)); } } catch (e) { /* never break the page */ }
@@ -71,7 +96,8 @@
             rec = { seq: ++seq, document: documentId, page_url: w.location.href, command: clone(args[0], 0, []),
                     args: clone(Array.prototype.slice.call(args, 1), 0, []),
                     time: w.performance ? w.performance.now() : 0,
-                    stub: born <= 1 ? "function" : "live", threw: false, error: null, global: lastRead };
+                    stub: born <= 1 ? "function" : "live", threw: false, error: null, global: lastRead,
+                    stack: frames() };
           }
           try {
             var result = Reflect.apply(target, self, args);
@@ -101,7 +127,8 @@
           try { if (real && (typeof real === "object" || typeof real === "function")) { keys = Object.keys(real).slice(0, 20); } } catch (e) { /* ignore */ }
           emit("assign", { page_url: w.location.href, document: documentId, generation: generation,
                            type: shape(real), keys: keys,
-                           time: w.performance ? w.performance.now() : 0, global: name });
+                           time: w.performance ? w.performance.now() : 0, global: name,
+                           stack: frames() });
         }
       });
     } catch (e) { /* already defined non-configurably: calls are not recorded */ }
@@ -170,3 +197,4 @@
                   original_policy: (e.originalPolicy || "").slice(0, 2000) });
   }, true);
 })();
+//# sourceURL=spdt-harness-capture.js

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from playwright.sync_api import BrowserContext, Page, Request, Response
 from playwright.sync_api import Error as PlaywrightError
 
+from harness.capture.initiator import Initiator, from_cdp, from_stack
 from harness.capture.settle import Evidence
 from harness.capture.timeline import (
     Cookie,
@@ -30,6 +32,7 @@ from mock_endpoint.records import Record
 MAX_NETWORK = 5000
 MAX_ERRORS = 500
 MAX_HTML = 2_000_000
+MAX_INITIATORS = 5000  # request initiators kept per context (Chromium's DevTools protocol)
 BINDING = "__spdtCaptureEmit"
 
 
@@ -40,6 +43,16 @@ def capture_script() -> str:
 
 def _tuple_of_any(value: Any) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, list) else ()
+
+
+# A request's identity for matching Chromium's initiators with Playwright's requests: the page,
+# the URL, and the document it was made for (so a cross-site iframe's request, which another
+# DevTools target reports, never takes the initiator of the main frame's request for that URL).
+_Key = tuple[int, str, str]
+
+
+def _document(url: str) -> str:
+    return url.split("#", 1)[0]
 
 
 def _global_name(value: Any) -> str:
@@ -67,6 +80,18 @@ class Recorder:
         self.pages: list[PageLoad] = []
         self.storage: list[StorageSnapshot] = []
         self._pending: dict[Request, NetworkEvent] = {}
+        # Request initiators from each page's DevTools session, per key (_Key) in the order
+        # Chromium announced them; the n-th Playwright request of a key takes the n-th one.
+        self._cdp = True  # False once a browser without the DevTools protocol said so
+        self._initiators: dict[_Key, list[Initiator | None]] = {}
+        self._requested: dict[_Key, int] = {}
+        self._order: dict[Request, tuple[_Key, int]] = {}
+        # where each entry of ``network`` finds its initiator: DevTools events may arrive after
+        # Playwright's request events, so the match is made when the timeline is built
+        self._network_order: list[tuple[_Key, int] | None] = []
+        self._watched: dict[int, Page] = {}
+        self._sessions: set[int] = set()  # pages with a DevTools session
+        self._kept = 0
         self._documents: list[tuple[Response, str]] = []
         self.evidence = Evidence(scripted=scripted)  # what settling is judged on (settle.py)
         self.settles: list[SettleDecision] = []
@@ -129,6 +154,7 @@ class Recorder:
                         stub=str(data.get("stub", "unknown")),
                         document=str(data.get("document") or ""),
                         global_name=_global_name(data.get("global")),
+                        initiator=from_stack(data.get("stack")),
                     )
                 )
             elif kind == "assign":
@@ -139,6 +165,7 @@ class Recorder:
                         type=str(data.get("type", "")),
                         keys=tuple(str(k) for k in data.get("keys") or ()),
                         global_name=_global_name(data.get("global")),
+                        initiator=from_stack(data.get("stack")),
                     )
                 )
             elif kind == "csp":
@@ -153,10 +180,57 @@ class Recorder:
                 )
 
     # -- pages ---------------------------------------------------------------------------
-    def _watch_page(self, page: Page) -> None:
-        page.on("pageerror", lambda error: self._on_page_error(page, error))
-        page.on("console", lambda message: self._on_console(page, message))
-        page.on("response", self._on_response)
+    def watch(self, page: Page) -> None:
+        """Watch a page the harness opened, before it navigates: its DevTools session is set up
+        here, synchronously (from the context's page event it would be ready only once the
+        first navigation had started, and that navigation's requests would have no initiator).
+        """
+        self._watch_page(page, devtools=False)
+        self._watch_initiators(page)
+
+    def _watch_page(self, page: Page, *, devtools: bool = True) -> None:
+        with self._lock:
+            known = id(page) in self._watched
+            self._watched[id(page)] = page
+        if not known:
+            page.on("pageerror", lambda error: self._on_page_error(page, error))
+            page.on("console", lambda message: self._on_console(page, message))
+            page.on("response", self._on_response)
+        # From the page event: only a page the site opened (a popup) gets a session here; a
+        # page the harness opens gets it from watch(). Two sessions would count each request
+        # twice.
+        if devtools and page.opener() is not None:
+            self._watch_initiators(page)
+
+    def _watch_initiators(self, page: Page) -> None:
+        """Listen to the page's ``Network.requestWillBeSent`` for request initiators: Chromium
+        only; any other browser (or a connection without the protocol) records none."""
+        with self._lock:
+            if not self._cdp or id(page) in self._sessions:
+                return
+            self._sessions.add(id(page))
+        try:
+            session = self.context.new_cdp_session(page)
+            session.on("Network.requestWillBeSent", lambda event: self._on_cdp_request(page, event))
+            session.send("Network.enable")
+        except PlaywrightError:
+            self._cdp = False  # not Chromium: no initiators, everything else as before
+
+    def _on_cdp_request(self, page: Page, event: Any) -> None:
+        if not isinstance(event, dict):
+            return
+        request = event.get("request")
+        url = request.get("url") if isinstance(request, dict) else None
+        if not isinstance(url, str):
+            return
+        with self._lock:
+            if self._kept >= MAX_INITIATORS:
+                return
+            self._kept += 1
+            document = _document(str(event.get("documentURL") or ""))
+            self._initiators.setdefault((id(page), url, document), []).append(
+                from_cdp(event.get("initiator"))
+            )
 
     def _on_page_error(self, page: Page, error: Any) -> None:
         with self._lock:
@@ -193,19 +267,43 @@ class Recorder:
         except PlaywrightError:
             return ""
 
+    def _request_key(self, request: Request) -> _Key | None:
+        """(page, URL, document) of a page's request; None for a worker's (no page session)."""
+        try:
+            frame = request.frame
+            document = request.url if request.is_navigation_request() else frame.url
+            return id(frame.page), request.url, _document(document)
+        except PlaywrightError:
+            return None
+
     def _on_request(self, request: Request) -> None:
         self.evidence.request_started(request, request.url)
         event = NetworkEvent(
             request.url, request.method, request.resource_type, self._page_url(request)
         )
+        key = self._request_key(request) if self._cdp else None
         with self._lock:
+            if key is not None:
+                self._requested[key] = self._requested.get(key, 0) + 1
             if len(self._pending) + len(self.network) < MAX_NETWORK:
                 self._pending[request] = event
+                if key is not None:
+                    self._order[request] = (key, self._requested[key] - 1)
+
+    def _resolve(self, event: NetworkEvent, order: tuple[_Key, int] | None) -> NetworkEvent:
+        """The event with its DevTools initiator, once known (the lock held)."""
+        if order is None or event.initiator is not None:
+            return event
+        key, index = order
+        initiators = self._initiators.get(key, [])
+        initiator = initiators[index] if index < len(initiators) else None
+        return event if initiator is None else replace(event, initiator=initiator)
 
     def _on_request_finished(self, request: Request) -> None:
         self.evidence.request_ended(request)
         with self._lock:
             event = self._pending.pop(request, None)
+            order = self._order.pop(request, None)
         if event is None:
             return
         status = None
@@ -216,13 +314,21 @@ class Recorder:
             pass
         with self._lock:
             self.network.append(
-                NetworkEvent(event.url, event.method, event.resource_type, event.page_url, status)
+                NetworkEvent(
+                    event.url,
+                    event.method,
+                    event.resource_type,
+                    event.page_url,
+                    status,
+                )
             )
+            self._network_order.append(order)
 
     def _on_request_failed(self, request: Request) -> None:
         self.evidence.request_ended(request)
         with self._lock:
             event = self._pending.pop(request, None)
+            order = self._order.pop(request, None)
         if event is None:
             return
         with self._lock:
@@ -236,6 +342,7 @@ class Recorder:
                     request.failure or "failed",
                 )
             )
+            self._network_order.append(order)
 
     # -- storage -------------------------------------------------------------------------
     def snapshot(self, page: Page) -> StorageSnapshot | None:
@@ -314,7 +421,10 @@ class Recorder:
                 calls=tuple(self.calls),
                 violations=tuple(self.violations),
                 errors=tuple(self.errors),
-                network=tuple(self.network),
+                network=tuple(
+                    self._resolve(event, order)
+                    for event, order in zip(self.network, self._network_order, strict=True)
+                ),
                 storage=tuple(self.storage),
                 records=tuple(records),
                 landing=landing,

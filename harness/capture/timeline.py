@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.capture.initiator import Initiator
 from mock_endpoint.records import Record
 
 
@@ -30,6 +31,7 @@ class SpdtCall:
     stub: str = "unknown"  # "function" (official queue stub), "object" (guide's stub), "live"
     document: str = ""  # an id per document (page load); "" when unknown
     global_name: str = "spdt"  # the global called: "spdt", or "pdst" (legacy Podsights loader)
+    initiator: Initiator | None = None  # the script that made the call (its stack); None: unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,8 @@ class NetworkEvent:
     page_url: str
     status: int | None = None  # None when it failed
     failure: str | None = None  # Playwright's requestfailed errorText, e.g. net::ERR_BLOCKED_BY_CSP
+    initiator: Initiator | None = None  # who asked for it (Chromium's DevTools protocol); None:
+    # unknown (another browser, a worker, a request made before the capture attached)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +134,7 @@ class SpdtAssignment:
     type: str  # "function", "object", ...
     keys: tuple[str, ...] = ()  # own keys of the value: ["_q", "on", "off", "emit"] for the guide's
     global_name: str = "spdt"  # "spdt", or "pdst" (legacy Podsights loader)
+    initiator: Initiator | None = None  # the script that assigned it (a base-code run)
 
 
 @dataclass(frozen=True, slots=True)

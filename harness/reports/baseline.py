@@ -14,7 +14,8 @@ releases and carry counts):
   click ids (``spdt-test-…``), UUIDs, digit runs of 10 or more (epoch times), random tokens
   (16+ letters and digits mixed; a 32-hex pixel key is kept, it tells keys apart), and the
   values of cache-busting or session query parameters (``_``, ``t``, ``ts``, ``cb``, ``sid``,
-  ``session``, ``nonce``, ``rnd``, ``r``, ``cachebuster``).
+  ``session``, ``nonce``, ``rnd``, ``r``, ``cachebuster``), and the line of a script in its
+  document (``inline script at line 40``: an edit above it moves the script, not the problem).
 
 Findings with the same key are matched one to one (two identical findings in the baseline and
 one now: one unchanged, one resolved). Pages that could not be audited are not findings; they
@@ -60,6 +61,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"((?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+|\[[0-9a-fA-F:]+\]):\d{2,5}\b"), r"\1"),
     (re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s)\b"), "<duration>"),
     (re.compile(r"\d{10,}"), "<n>"),
+    (re.compile(r"\bat line \d+\b"), "at line <n>"),
 )
 _TOKEN = re.compile(r"\b[A-Za-z0-9_-]{16,}\b")
 _PIXEL_KEY = re.compile(r"^[0-9a-f]{32}$")

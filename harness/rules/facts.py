@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness.capture.initiator import Initiator, describe
 from harness.capture.timeline import NetworkEvent, PageLoad, SpdtCall, Timeline
 from harness.csp import Policy, page_policies
 from harness.rules.html import LEGACY_HOST, HtmlFacts, analyse, is_script_url
@@ -202,6 +203,24 @@ class Facts:
         if call.threw:
             shown += f" threw {call.error or 'an error'}"
         return f"{shown} on {self.url(call.page_url)}"
+
+    def source(self, initiator: Initiator | None, page_url: str) -> str:
+        """Who made a call or a request, in words (harness/capture/initiator.py), for display."""
+        return describe(initiator, page_url, self.url)
+
+    def sources(self, label: str, items: Iterable[SpdtCall | NetworkEvent]) -> list[str]:
+        """One evidence line per distinct source of ``items``: ``{label} {source}`` ("spdt('conf')
+        called from inline script at line 22 of …"), with how many when a source made more than
+        one; nothing for items whose source is unknown."""
+        counts: dict[str, int] = {}
+        for item in items:
+            if item.initiator is not None:
+                shown = self.source(item.initiator, item.page_url)
+                counts[shown] = counts.get(shown, 0) + 1
+        return [
+            f"{label} {shown}" + (f" ({count} times)" if count > 1 else "")
+            for shown, count in counts.items()
+        ]
 
     def record(self, record: Record) -> str:
         return f"{record.method} {record.host}{record.path} → {record.status} (record #{record.id})"

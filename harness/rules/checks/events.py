@@ -211,10 +211,12 @@ def duplicate_event(facts: Facts) -> Iterator[Hit]:
             page = run.split("|", 1)[1]
             if len(calls) > 1 and (page, name) not in found:
                 found[(page, name)] = (len(calls), [facts.call(c) for c in calls[:3]], False)
-    for (page, name), (count, evidence, from_ingest) in found.items():
+    for (page, name), (count, shown, from_ingest) in found.items():
         message = f"{name} is sent {count} times for one page view of {facts.url(page)}"
-        manual = sum(
-            1 for c in facts.timeline.calls if c.command == name and norm(c.page_url) == page
+        made = [c for c in facts.timeline.calls if c.command == name and norm(c.page_url) == page]
+        manual = len(made)
+        evidence = shown + (
+            facts.sources(f"{made[0].global_name}('{name}') called from", made) if made else []
         )
         if name == "view" and from_ingest and manual < count:
             message += (

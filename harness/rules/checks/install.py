@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from harness.capture.timeline import NetworkEvent, PageLoad
+from harness.capture.timeline import NetworkEvent, PageLoad, SpdtCall
 from harness.rules.facts import Document, Facts, norm, show_key
 from harness.rules.model import Hit, check
 from mock_endpoint.validation import validate_pixel_event
@@ -211,9 +211,12 @@ def duplicate_base_code(facts: Facts) -> Iterator[Hit]:
             )
         if per_doc_requests >= 2:
             evidence.extend(facts.network(r) for r in requests[:3])
+            evidence.extend(facts.sources(f"{facts.config.script_file} requested by", requests))
         if doubled_conf >= 2:
             doc = next(d for d in facts.documents_of(page) if len(d.conf_calls) == doubled_conf)
             evidence.extend(facts.call(c) for c in doc.conf_calls[:3])
+            glob = doc.conf_calls[0].global_name
+            evidence.extend(facts.sources(f"{glob}('conf') called from", doc.conf_calls))
         if html.tag_manager:
             evidence.append("a tag manager container is on the page too")
         yield Hit(
@@ -301,12 +304,26 @@ def multiple_pixel_keys(facts: Facts) -> Iterator[Hit]:
             continue
         shown = ", ".join(show_key(k) for k in keys)
         last = _last_conf_key(facts, page.url) or list(keys)[-1]
+        evidence = [e for where in keys.values() for e in where[:2]]
+        for key in keys:
+            confs = [c for c in facts.calls_on(page) if _conf_key(c) == key]
+            if confs:
+                label = f"{confs[0].global_name}('conf') with key {show_key(key)} called from"
+                evidence.extend(facts.sources(label, confs))
         yield Hit(
             f"{len(keys)} pixel keys are used on {facts.url(page.url)} ({shown}); conf is global "
             f"and the last call wins, so events are attributed to {show_key(last)}.",
             page=facts.url(page.url),
-            evidence=tuple(e for where in keys.values() for e in where[:2]),
+            evidence=tuple(evidence),
         )
+
+
+def _conf_key(call: SpdtCall) -> str | None:
+    """The key of a ``conf`` call, None for any other call."""
+    if call.command != "conf" or not call.args or not isinstance(call.args[0], dict):
+        return None
+    key = call.args[0].get("key")
+    return key if isinstance(key, str) else None
 
 
 def _last_conf_key(facts: Facts, page_url: str) -> str | None:
