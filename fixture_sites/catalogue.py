@@ -425,11 +425,15 @@ def load_catalogue() -> dict[str, Scenario]:
     return parse_catalogue_text(catalogue_text())
 
 
-def scenario(name: str) -> Scenario:
-    catalogue = load_catalogue()
+def pick(catalogue: dict[str, Scenario], name: str) -> Scenario:
+    """``catalogue[name]``, or a FixtureSiteError that says where the names are listed."""
     if name not in catalogue:
         raise FixtureSiteError(f"unknown scenario {name!r}; `spdt-harness sites --list` lists them")
     return catalogue[name]
+
+
+def scenario(name: str) -> Scenario:
+    return pick(load_catalogue(), name)
 
 
 def site_hosts() -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from fixture_sites.catalogue import CatalogueChecks, Scenario, catalogue_text
+from fixture_sites.catalogue import CatalogueChecks, Scenario, catalogue_text, pick
 from fixture_sites.catalogue import parse_catalogue as _parse_structure
 from fixture_sites.catalogue import parse_catalogue_text as _parse_structure_text
 from harness.errors import FixtureSiteError, UsageError
@@ -49,10 +49,7 @@ def load_catalogue() -> dict[str, Scenario]:
 
 
 def scenario(name: str) -> Scenario:
-    catalogue = load_catalogue()
-    if name not in catalogue:
-        raise FixtureSiteError(f"unknown scenario {name!r}; `spdt-harness sites --list` lists them")
-    return catalogue[name]
+    return pick(load_catalogue(), name)
 
 
 __all__ = [
