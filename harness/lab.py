@@ -208,9 +208,10 @@ class Harness:
                 return self._pw.chromium.connect_over_cdp(self.connect_cdp, timeout=30_000)
             options: dict[str, Any] = {"headless": self._headless, **self._launch_options}
             extra = list(options.pop("args", []))
+            path = self.executable.path or options.pop("executable_path", None)
             headers = launch_headers(
                 [*extra, *launch_args(self.host_map(), self.spki_hashes())],
-                executable_path=self.executable.path,
+                executable_path=path,
                 headless=bool(options.get("headless", True)),
             )
             return self._pw.chromium.connect(self.connect or "", headers=headers, timeout=30_000)

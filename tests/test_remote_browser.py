@@ -213,3 +213,62 @@ def test_chromium_started_without_our_flags_is_refused_over_cdp(
     finally:
         browser.terminate()
         browser.wait(20)
+
+
+def test_e2e_through_two_servers(
+    servers: tuple[BrowserServer, BrowserServer],
+    chromium: str,
+    cli_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    a, b = servers
+    done = spdt(
+        "e2e",
+        "shop-correct",
+        "placeholder-key",
+        "--workers",
+        "2",
+        "--connect",
+        a.endpoint,
+        "--connect",
+        b.endpoint,
+        "--browser",
+        chromium,
+        "--output",
+        str(tmp_path / "e2e"),
+        env=cli_env,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "4 passed, 0 failed" in done.stdout
+
+
+PLUGIN_CONFTEST = """
+import pytest
+from harness.browser import find_browser
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": find_browser().path}
+"""
+
+PLUGIN_TESTS = """
+import pytest
+
+pytestmark = pytest.mark.spdt(sites=True)
+
+
+def test_view_through_a_browser_server(spdt_context, spdt_harness, spdt_mock_view):
+    assert spdt_harness.connect and spdt_harness.connect.startswith("ws://127.0.0.1:")
+    spdt_context.land("https://shop.test/shop-correct/landing")
+    spdt_context.expect_event("view")
+    assert {r.session for r in spdt_mock_view.records()} == {spdt_context.session}
+"""
+
+
+def test_pytest_plugin_spdt_connect(
+    servers: tuple[BrowserServer, BrowserServer], pytester: pytest.Pytester
+) -> None:
+    pytester.makeconftest(PLUGIN_CONFTEST)
+    pytester.makepyfile(test_remote_user=PLUGIN_TESTS)
+    result = pytester.runpytest_subprocess("--spdt-connect", servers[0].endpoint)
+    result.assert_outcomes(passed=1)
