@@ -59,6 +59,7 @@ class _Worker(threading.Thread):
         self.connect = servers[number % len(servers)] if servers else None
         remote = self.connect or options.connect_cdp
         self.label = endpoint_label(remote) if remote else "local"
+        self.ready = threading.Event()  # set once its browser started (or failed to)
         self.options = options
         self.mock = mock
         self.tasks = tasks
@@ -88,6 +89,8 @@ class _Worker(threading.Thread):
         except Exception as exc:  # reported as one line, never a traceback
             self.results.put(_Failed(HarnessError(f"the browser could not start: {exc}")))
             return
+        finally:
+            self.ready.set()
         try:
             while True:
                 target = self.tasks.get()
@@ -188,6 +191,9 @@ class AuditRun:
     def _run_batch(self, mock: MockEndpoint, targets: list[Target]) -> dict[int, PageResult]:
         """Audit ``targets`` in parallel; results by index (missing ones timed out)."""
         self._ensure_workers(mock, len(targets))
+        if len(self.options.connect) > 1:  # every server gets pages: hand out once all are up
+            for worker in self._workers:
+                worker.ready.wait(max(0.0, self.deadline - time.monotonic()))
         for target in targets:
             self._tasks.put(target)
         results: dict[int, PageResult] = {}
