@@ -23,8 +23,9 @@ from playwright.sync_api import Browser, Playwright, Route, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from fixture_sites.server import FixtureServer
-from harness.browser.discovery import BrowserExecutable, find_browser
+from harness.browser.discovery import ENV_VAR, BrowserExecutable, find_browser
 from harness.browser.launch import HostMap, launch_args
+from harness.browser.remote import GUARD_PROBE_HOST, UNSAFE_HINT, guard_probe_url, launch_headers
 from harness.context import CLICK_ID_STORAGE_MODES, DEFAULT_CLICK_ID_STORAGE, PixelContext
 from harness.errors import BrowserLaunchError, UsageError
 from mock_endpoint.hosts import SCRIPT_HOST
@@ -53,6 +54,11 @@ def _only_the_live_script(route: Route) -> None:
         route.abort("blockedbyclient")
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else repr(exc)
+
+
 class Harness:
     """One mock of Spotify's pixel hosts and one Chromium wired to it (optionally the demo fixture
     sites too): the browser's resolver maps every Spotify host to the mock and nothing else
@@ -73,6 +79,8 @@ class Harness:
         script: str = "emulated",
         launch_options: Mapping[str, Any] | None = None,
         click_id_storage: str = DEFAULT_CLICK_ID_STORAGE,
+        connect: str | None = None,
+        connect_cdp: str | None = None,
     ) -> None:
         """``script`` "emulated" serves our ping.min.js from the mock; "live" lets the real one
         load from pixel.byspotify.com while every event host stays mapped to the mock.
@@ -80,7 +88,15 @@ class Harness:
         ``playwright``: an already started Playwright (e.g. pytest-playwright's fixture); the
         harness then neither starts nor stops it. ``launch_options`` are passed to
         ``chromium.launch`` (``slow_mo``, ``headless`` ...), our flags added.
+
+        ``connect``: a Playwright browser server's ``ws://`` endpoint (``playwright run-server
+        --unsafe``): our flags travel as its launch options; ``browser`` (or ``SPDT_BROWSER``) is
+        then the executable on the server's machine. ``connect_cdp``: a Chromium's DevTools
+        endpoint, started with our flags already (``spdt-harness browser-config``). Either way the
+        browser is probed and refused unless the resolver rules and the certificate trust hold.
         """
+        if connect and connect_cdp:
+            raise UsageError("connect to a browser server or to a DevTools endpoint, not both")
         if script not in SCRIPT_MODES:
             raise UsageError(f"script mode {script!r}: expected one of {', '.join(SCRIPT_MODES)}")
         if click_id_storage not in CLICK_ID_STORAGE_MODES:
@@ -107,6 +123,8 @@ class Harness:
         self.browser: Browser | None = None
         self._user_agent = ""
         self._prefix = f"p{os.getpid()}"
+        self.connect = connect
+        self.connect_cdp = connect_cdp
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> Harness:
@@ -115,10 +133,16 @@ class Harness:
                 self.mock.start()
             if self._sites_wanted:
                 self.sites = FixtureServer().start()
-            self.executable = find_browser(self._browser_path)
+            if self.remote:
+                path = self._browser_path or os.environ.get(ENV_VAR) or None
+                self.executable = BrowserExecutable(path=path, source="remote")
+            else:
+                self.executable = find_browser(self._browser_path)
             if self._pw is None:
                 self._pw = sync_playwright().start()
             self.browser = self._launch()
+            if self.remote:
+                self._verify_guard(self.browser)
             probe = self.browser.new_page()
             self._user_agent = str(probe.evaluate("navigator.userAgent"))
             probe.close()
@@ -136,7 +160,18 @@ class Harness:
         if self.sites is not None:
             targets.update(self.sites.host_map())
         targets.update(self._extra_hosts)
+        if self.remote:
+            targets[GUARD_PROBE_HOST] = self.mock.address
         return HostMap(targets, passthrough=tuple(passthrough))
+
+    @property
+    def remote(self) -> bool:
+        """True when the browser runs elsewhere (``connect`` or ``connect_cdp``)."""
+        return bool(self.connect or self.connect_cdp)
+
+    @property
+    def endpoint(self) -> str | None:
+        return self.connect or self.connect_cdp
 
     def spki_hashes(self) -> list[str]:
         hashes = [self.mock.spki]
@@ -147,6 +182,8 @@ class Harness:
     def _launch(self) -> Browser:
         assert self._pw is not None
         assert self.executable is not None
+        if self.remote:
+            return self._connect()
         try:
             options: dict[str, Any] = {"headless": self._headless, **self._launch_options}
             extra = list(options.pop("args", []))
@@ -157,10 +194,74 @@ class Harness:
                 **options,
             )
         except PlaywrightError as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+            first = _first_line(exc)
             raise BrowserLaunchError(
                 f"could not start {self.executable.describe()}: {first}"
             ) from exc
+
+    def _connect(self) -> Browser:
+        assert self._pw is not None
+        assert self.executable is not None
+        where = self.connect or self.connect_cdp
+        try:
+            if self.connect_cdp:
+                return self._pw.chromium.connect_over_cdp(self.connect_cdp, timeout=30_000)
+            options: dict[str, Any] = {"headless": self._headless, **self._launch_options}
+            extra = list(options.pop("args", []))
+            path = self.executable.path or options.pop("executable_path", None)
+            headers = launch_headers(
+                [*extra, *launch_args(self.host_map(), self.spki_hashes())],
+                executable_path=path,
+                headless=bool(options.get("headless", True)),
+            )
+            return self._pw.chromium.connect(self.connect or "", headers=headers, timeout=30_000)
+        except PlaywrightError as exc:
+            first = _first_line(exc)
+            hint = "" if self.connect_cdp else f"; {UNSAFE_HINT}"
+            raise BrowserLaunchError(
+                f"could not use the browser at {where}: {first}{hint}"
+            ) from exc
+
+    def _verify_guard(self, browser: Browser) -> None:
+        """Refuse a connected browser unless a page our resolver rules map to the mock, and a
+        Spotify name, both reach the mock over trusted TLS (docs/network.md)."""
+        session = f"spdt-guard-{self.new_session_id()}"
+        probe = guard_probe_url()
+        nonce_path = probe.split(GUARD_PROBE_HOST, 1)[1]
+        spotify = f"https://{SCRIPT_HOST}{nonce_path}"
+        reached: list[str] = []
+        try:
+            context = browser.new_context(extra_http_headers=self.mock.session_headers(session))
+        except PlaywrightError as exc:
+            raise BrowserLaunchError(f"the browser at {self.endpoint}: {_first_line(exc)}") from exc
+        try:
+            page = context.new_page()
+            # The loopback-only probe first: only once it proved our rules are in force may a
+            # Spotify name be asked for (an unguarded browser would send it to Spotify).
+            for url in (probe, spotify):
+                with contextlib.suppress(PlaywrightError):
+                    page.goto(url, timeout=15_000)
+                hits = [r for r in self.mock.records(session) if r.path == nonce_path]
+                if len(hits) <= len(reached):
+                    break
+                reached.append(url)
+        finally:
+            with contextlib.suppress(PlaywrightError):
+                context.close()
+            self.mock.reset(session)
+        if len(reached) < 2:
+            with contextlib.suppress(PlaywrightError):
+                browser.close()
+            how = (
+                "start it with the flags `spdt-harness browser-config` prints"
+                if self.connect_cdp
+                else UNSAFE_HINT
+            )
+            raise BrowserLaunchError(
+                f"the browser at {self.endpoint} is not guarded: a probe page did not reach the "
+                f"mock through our resolver rules and certificate trust (refused to run "
+                f"unguarded); {how}"
+            )
 
     def stop(self) -> None:
         if self.browser is not None:

@@ -124,6 +124,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"click id query parameter for landings (default {DEFAULT_CLICK_ID_PARAM})",
     )
     group.addoption(
+        "--spdt-connect",
+        action="append",
+        default=[],
+        metavar="WS_ENDPOINT",
+        help="use the Chromium of a Playwright browser server (`playwright run-server --unsafe`) "
+        "instead of a local one; repeatable (harnesses take the servers in turn); the browser is "
+        "probed and refused unless it is pinned to the mock (docs/pytest.md)",
+    )
+    group.addoption(
         "--spdt-tracing",
         default="retain-on-failure",
         choices=TRACING_MODES,
@@ -229,7 +238,9 @@ class _Harnesses:
         mock: MockEndpoint,
         browser: str | None,
         launch_options: Mapping[str, Any],
+        connect: tuple[str, ...] = (),
     ) -> None:
+        self._connect = connect
         self._playwright = playwright
         self._mock = mock
         self._browser = browser
@@ -247,6 +258,11 @@ class _Harnesses:
                 script=config.script,
                 extra_hosts=config.hosts,
                 launch_options=self._launch_options,
+                connect=(
+                    self._connect[len(self._started) % len(self._connect)]
+                    if self._connect
+                    else None
+                ),
             ).start()
         return self._started[key]
 
@@ -263,7 +279,11 @@ def _spdt_harnesses(
     pytestconfig: pytest.Config,
 ) -> Iterator[_Harnesses]:
     harnesses = _Harnesses(
-        playwright, spdt_mock, pytestconfig.getoption("spdt_browser"), browser_type_launch_args
+        playwright,
+        spdt_mock,
+        pytestconfig.getoption("spdt_browser"),
+        browser_type_launch_args,
+        tuple(pytestconfig.getoption("spdt_connect")),
     )
     try:
         yield harnesses

@@ -103,6 +103,7 @@ class ThreadedServer:
             loop.run_forever()
         finally:
             loop.run_until_complete(runner.cleanup())
+            _abort_leftover_connections(loop)
             loop.close()
 
     def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
@@ -117,3 +118,16 @@ class ThreadedServer:
         self._thread.join(10)
         self._thread = None
         self._loop = None
+
+
+def _abort_leftover_connections(loop: asyncio.AbstractEventLoop) -> None:
+    """Close connections ``cleanup()`` does not know of: ones still in their TLS handshake (a
+    browser on another host may open one just as the run ends). asyncio's selector loop keeps
+    its transports by file descriptor; other loops have nothing to close here."""
+    transports = getattr(loop, "_transports", None)
+    if not transports:
+        return
+    for transport in list(transports.values()):
+        if transport is not None and not transport.is_closing():
+            transport.abort()
+    loop.run_until_complete(asyncio.sleep(0))

@@ -46,6 +46,10 @@ class MockEndpoint:
     a string is that token; False serves the control API without one (only sensible on
     loopback: ``spdt-harness mock`` refuses it elsewhere). ``control_port``: where the control
     listener binds (0: a free port) on ``host``.
+
+    ``advertise``: ``HOST[:PORT]``, the address a browser on another machine maps the Spotify
+    names to (``host`` may be ``0.0.0.0``); the port defaults to the listening one. Both
+    certificates also name it.
     """
 
     def __init__(
@@ -60,6 +64,7 @@ class MockEndpoint:
         faults: Iterable[Fault | str] = (),
         control_token: str | bool = True,
         control_port: int = 0,
+        advertise: str | None = None,
     ) -> None:
         self.store = RecordStore(max_records)
         self.config = MockConfig(tokens=frozenset(tokens), max_body=max_body)
@@ -71,8 +76,12 @@ class MockEndpoint:
             self.control_token = None
         else:
             self.control_token = str(control_token)
-        self.certificate: ServerCertificate = issue((*GUARDED_HOSTS, *GUARDED_PATTERNS))
-        self.control_certificate: ServerCertificate = issue(_control_names(host))
+        self._advertise_host, self._advertise_port = _split_address(advertise or "")
+        extra = _extra_names(host, self._advertise_host)
+        self.certificate: ServerCertificate = issue((*GUARDED_HOSTS, *GUARDED_PATTERNS, *extra))
+        self.control_certificate: ServerCertificate = issue(
+            (*_control_names(host), *(n for n in extra if n not in _control_names(host)))
+        )
         self._app = create_app(self.store, self.config, self._faults, self.keys)
         self._control_app = create_control_app(
             self.store, self.config, self.keys, self._app[HEALTH_KEY], self.control_token
@@ -171,7 +180,13 @@ class MockEndpoint:
     def host_map(self) -> dict[str, str]:
         """Every Spotify-owned name (and pattern: ``*.spotify.com`` ...) → this server, for
         ``--host-resolver-rules``."""
-        return dict.fromkeys((*GUARDED_HOSTS, *GUARDED_PATTERNS), f"{self.host}:{self.port}")
+        return dict.fromkeys((*GUARDED_HOSTS, *GUARDED_PATTERNS), self.address)
+
+    @property
+    def address(self) -> str:
+        """``host:port`` a browser reaches the Spotify listener at (``advertise`` if given)."""
+        host = self._advertise_host or self.host
+        return f"{_url_host(host)}:{self._advertise_port or self.port}"
 
     # -- faults ----------------------------------------------------------------------------
     @property
@@ -242,3 +257,27 @@ def _control_names(host: str) -> tuple[str, ...]:
 
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
+
+
+def _split_address(text: str) -> tuple[str, int]:
+    """``HOST[:PORT]`` (``[::1]:8443`` for IPv6) → (host, port or 0)."""
+    text = text.strip()
+    if not text:
+        return "", 0
+    host, port = text, ""
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+    elif text.count(":") == 1:
+        host, _, port = text.partition(":")
+    if not host or (port and not (port.isdigit() and 0 < int(port) < 65536)):
+        raise ValueError(f"{text!r} is not HOST[:PORT]")
+    return host.lower(), int(port or 0)
+
+
+def _extra_names(host: str, advertised: str) -> tuple[str, ...]:
+    """Names beyond the Spotify ones the certificates carry: the advertised and listen hosts."""
+    skip = ("0.0.0.0", "::", "127.0.0.1", "localhost", "::1")  # noqa: S104 - names, not binds
+    names = [advertised, *(() if host in skip else (host,))]
+    names = [n for n in names if n]
+    return tuple(dict.fromkeys(names))

@@ -92,6 +92,7 @@ class PageResult:
     links: tuple[str, ...] = ()  # same-origin links found (crawl), not serialised
     # How the consent step ran and what it left: choice, done, fired, requests, stored, survived …
     consent: dict[str, Any] | None = None
+    browser: str = "local"  # the browser that audited it: "local" or a server's ws://host:port
 
     @property
     def errors(self) -> int:
@@ -116,6 +117,7 @@ class PageResult:
             "screenshot": self.screenshot,
             "timeline": [e.to_json() for e in self.timeline],
             "consent": self.consent,
+            "browser": self.browser,
         }
 
 
@@ -289,6 +291,7 @@ def _page(r: _Reader, data: Any, where: str) -> PageResult:
         consent=(
             None if data.get("consent") is None else r.mapping(data["consent"], f"{where}.consent")
         ),
+        browser=r.text(data.get("browser", "local"), f"{where}.browser"),
     )
 
 

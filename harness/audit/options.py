@@ -47,6 +47,12 @@ class AuditOptions:
     # consent_matrix: all four, one report entry each (harness/audit/consent_matrix.py).
     consent: str | None = None
     consent_matrix: bool = False
+    # Browsers elsewhere: Playwright browser servers (worker i uses connect[i % n]) or one
+    # DevTools endpoint; the mock's listen and advertised addresses (docs/network.md).
+    connect: tuple[str, ...] = ()
+    connect_cdp: str | None = None
+    mock_listen: str | None = None
+    mock_advertise: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """For the report: what was asked, never a raw click id or certificate hash."""
@@ -73,4 +79,5 @@ class AuditOptions:
             "screenshots": self.screenshots,
             "noscript": self.noscript,
             "redact": self.redact,
+            "browser_servers": len(self.connect) + (1 if self.connect_cdp else 0),
         }

@@ -10,7 +10,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from harness import __version__
 from harness.audit.crawl import normalise, origin, same_origin_links
@@ -19,6 +19,7 @@ from harness.audit.lab import AuditHarness
 from harness.audit.model import AuditReport, PageResult, Problem
 from harness.audit.options import AuditOptions
 from harness.audit.page import PageAudit, Target, rule_config
+from harness.browser.remote import endpoint_label
 from harness.errors import HarnessError, UsageError
 from mock_endpoint.server import MockEndpoint
 
@@ -50,8 +51,15 @@ class _Worker(threading.Thread):
         results: queue.Queue[_Done | _Failed],
         deadline: float,
         abort: threading.Event,
+        number: int = 0,
     ) -> None:
         super().__init__(name="spdt-audit-worker", daemon=True)
+        # Browser servers take workers in turn: worker i connects to connect[i % n].
+        servers = options.connect
+        self.connect = servers[number % len(servers)] if servers else None
+        remote = self.connect or options.connect_cdp
+        self.label = endpoint_label(remote) if remote else "local"
+        self.ready = threading.Event()  # set once its browser started (or failed to)
         self.options = options
         self.mock = mock
         self.tasks = tasks
@@ -71,6 +79,8 @@ class _Worker(threading.Thread):
                 extra_hosts=options.host_map,
                 script=options.script,
                 click_id_storage=options.click_id_storage,
+                connect=self.connect,
+                connect_cdp=options.connect_cdp,
             )
             lab.start()
         except HarnessError as exc:
@@ -79,12 +89,15 @@ class _Worker(threading.Thread):
         except Exception as exc:  # reported as one line, never a traceback
             self.results.put(_Failed(HarnessError(f"the browser could not start: {exc}")))
             return
+        finally:
+            self.ready.set()
         try:
             while True:
                 target = self.tasks.get()
                 if target is _STOP:
                     return
-                self.results.put(_Done(target, self._one(lab, target)))
+                result = self._one(lab, target)
+                self.results.put(_Done(target, replace(result, browser=self.label)))
         finally:
             with contextlib.suppress(Exception):
                 lab.stop()
@@ -170,6 +183,7 @@ class AuditRun:
                 results=self._results,
                 deadline=self.deadline,
                 abort=self._abort,
+                number=len(self._workers),
             )
             worker.start()
             self._workers.append(worker)
@@ -177,6 +191,9 @@ class AuditRun:
     def _run_batch(self, mock: MockEndpoint, targets: list[Target]) -> dict[int, PageResult]:
         """Audit ``targets`` in parallel; results by index (missing ones timed out)."""
         self._ensure_workers(mock, len(targets))
+        if len(self.options.connect) > 1:  # every server gets pages: hand out once all are up
+            for worker in self._workers:
+                worker.ready.wait(max(0.0, self.deadline - time.monotonic()))
         for target in targets:
             self._tasks.put(target)
         results: dict[int, PageResult] = {}
@@ -213,7 +230,10 @@ class AuditRun:
 
     # -- the run ----------------------------------------------------------------------------
     def run(self) -> AuditReport:
-        mock = MockEndpoint(faults=self.options.faults)
+        host, port = mock_listen(self.options.mock_listen)
+        mock = MockEndpoint(
+            faults=self.options.faults, host=host, port=port, advertise=self.options.mock_advertise
+        )
         mock.start()
         try:
             pages = self._crawl(mock) if self.options.crawl else self._list(mock)
@@ -296,6 +316,21 @@ class AuditRun:
             worker.join(timeout=JOIN_GRACE)
             if worker.is_alive():
                 self.hung = True
+
+
+def mock_listen(text: str | None) -> tuple[str, int]:
+    """``ADDR[:PORT]`` (``--mock-listen``) → (address, port; 0 a free one)."""
+    if not text:
+        return "127.0.0.1", 0
+    host, port = text, "0"
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else "0"
+    elif text.count(":") == 1:
+        host, _, port = text.partition(":")
+    if not host or not port.isdigit() or int(port) > 65535:
+        raise UsageError(f"--mock-listen {text!r} is not ADDR[:PORT] (e.g. 0.0.0.0:8443)")
+    return host, int(port)
 
 
 def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditReport:

@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 from harness.cli.common import (
     Command,
     add_browser_option,
+    add_remote_options,
     one_line_errors,
+    remote_endpoints,
     wants_colour,
     write_output,
 )
@@ -232,6 +234,7 @@ def configure(parser: argparse.ArgumentParser) -> Command:
     )
     parser.add_argument("--headed", action="store_true", help="show the browser windows")
     add_browser_option(parser)
+    add_remote_options(parser)
     return run
 
 
@@ -244,6 +247,17 @@ def _check_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"{url!r} is not an http(s) URL (e.g. https://shop.example/)")
     return url
+
+
+def _check_advertise(text: str) -> str:
+    try:
+        parts = urlsplit(f"//{text}")
+        _ = parts.port
+    except ValueError:
+        parts = None
+    if parts is None or not parts.hostname or parts.path or parts.query or "@" in text:
+        raise UsageError(f"--mock-advertise {text!r} is not HOST[:PORT] (e.g. 10.0.0.5:8443)")
+    return text
 
 
 def _check_spki(text: str) -> str:
@@ -297,7 +311,14 @@ def _options(args: argparse.Namespace) -> object:
     if args.crawl and not urls:
         raise UsageError("--crawl needs a URL to start from")
     hosts = dict(parse_host_mapping(m) for m in args.map)
+    connect, cdp = remote_endpoints(args)
+    if args.mock_advertise is not None:
+        _check_advertise(args.mock_advertise)
     return AuditOptions(
+        connect=connect,
+        connect_cdp=cdp,
+        mock_listen=args.mock_listen,
+        mock_advertise=args.mock_advertise,
         urls=urls,
         journeys=journeys,
         click_id_param=args.click_id_param,

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from harness.browser.launch import HostMap, launch_args, resolver_rules
+from harness.browser.remote import check_endpoint
 from harness.errors import UsageError
 
 Command = Callable[[argparse.Namespace], int]
@@ -64,3 +65,44 @@ def write_output(text: str, output: str | None) -> None:
 def wants_colour(output: str | None) -> bool:
     """ANSI colours only on a terminal, and never when NO_COLOR is set (no-color.org)."""
     return output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def add_remote_options(parser: argparse.ArgumentParser, *, mock: bool = True) -> None:
+    """``--connect`` / ``--connect-cdp`` and, for the audit's mock, ``--mock-listen`` /
+    ``--mock-advertise`` (docs/network.md, "Browsers on another host")."""
+    remote = parser.add_mutually_exclusive_group()
+    remote.add_argument(
+        "--connect",
+        action="append",
+        default=[],
+        metavar="WS_ENDPOINT",
+        help="use the Chromium of a Playwright browser server (`playwright run-server --unsafe`, "
+        "ws://HOST:PORT/); repeatable: the workers take the servers in turn; --browser is then "
+        "the executable on the server's machine",
+    )
+    remote.add_argument(
+        "--connect-cdp",
+        metavar="URL",
+        help="use a Chromium already started with the flags `spdt-harness browser-config` "
+        "prints, through its DevTools endpoint (http://HOST:9222); probed, refused if unguarded",
+    )
+    if mock:
+        parser.add_argument(
+            "--mock-listen",
+            metavar="ADDR[:PORT]",
+            help="where the mock listens (default: 127.0.0.1, a free port); e.g. 0.0.0.0:8443 "
+            "for a browser on another host (the control API keeps its token)",
+        )
+        parser.add_argument(
+            "--mock-advertise",
+            metavar="HOST[:PORT]",
+            help="the address a remote browser maps the Spotify names to (default: the listen "
+            "address); the certificates name it",
+        )
+
+
+def remote_endpoints(args: argparse.Namespace) -> tuple[tuple[str, ...], str | None]:
+    """The checked ``--connect`` endpoints and ``--connect-cdp`` URL."""
+    connect = tuple(check_endpoint(e, "--connect") for e in args.connect)
+    cdp = check_endpoint(args.connect_cdp, "--connect-cdp") if args.connect_cdp else None
+    return connect, cdp

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.cli.common import Command, add_browser_option
+from harness.cli.common import Command, add_browser_option, add_remote_options, remote_endpoints
 from harness.errors import UsageError
 
 MAX_WORKERS = 16
@@ -56,6 +56,7 @@ def configure(parser: argparse.ArgumentParser) -> Command:
         metavar="DIR",
         help="folder for e2e-junit.xml and e2e-report.html (default: e2e-results)",
     )
+    add_remote_options(parser, mock=False)
     return run
 
 
@@ -92,13 +93,21 @@ def run(args: argparse.Namespace) -> int:
             print(f"          {line}", flush=True)
 
     workers = args.workers or DEFAULT_WORKERS
+    # Browser servers (the mock and the fixture sites stay on loopback: servers on this host).
+    connect, cdp = remote_endpoints(args)
+    made = 0
 
     def harness() -> Harness:
+        nonlocal made
+        server = connect[made % len(connect)] if connect else None
+        made += 1
         return Harness(
             sites=True,
             browser=args.browser,
             headless=not args.headed,
             click_id_storage=args.click_id_storage,
+            connect=server,
+            connect_cdp=cdp,
         )
 
     if workers == 1:

@@ -31,6 +31,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "audit": ("audit URLs (or journeys) in Chromium and report findings", "harness.cli.audit_cmd"),
     "report": ("merge or render saved audit reports", "harness.cli.report_cmd"),
+    "browser-config": (
+        "launch options for a browser server that does not take client-set arguments",
+        "harness.cli.browser_config_cmd",
+    ),
     "status": (
         "pixel status per key, as Ad Studio shows it",
         "harness.cli.studio_cmd:configure_status",

@@ -1,0 +1,73 @@
+"""``spdt-harness browser-config``: the launch options a browser server needs for a mock at a
+fixed address, for servers that do not take client-set arguments (``playwright launch-server
+--config FILE``) or a Chromium reached through ``--connect-cdp``.
+
+The file holds the resolver rules (every Spotify name to ``--mock-advertise``, everything else
+unresolvable) and the SPKI trust of the certificate given with ``--trust-spki`` (the mock's, as
+``spdt-harness mock`` prints it).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from harness.cli.common import Command, one_line_errors, write_output
+from harness.errors import UsageError
+
+
+def configure(parser: argparse.ArgumentParser) -> Command:
+    one_line_errors(parser)
+    parser.add_argument(
+        "--mock-advertise",
+        required=True,
+        metavar="HOST:PORT",
+        help="the address the browser maps every Spotify name to (the mock's)",
+    )
+    parser.add_argument(
+        "--trust-spki",
+        action="append",
+        default=[],
+        metavar="HASH",
+        help="a certificate to trust by its SPKI hash (the mock's); repeatable",
+    )
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="HOST=ADDR[:PORT]",
+        help="also resolve HOST to ADDR[:PORT] (the site under test); repeatable",
+    )
+    parser.add_argument(
+        "--browser", metavar="PATH", help="executablePath on the server's machine (optional)"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("launch-server", "args"),
+        default="launch-server",
+        help="a `playwright launch-server --config` JSON file (default), or the Chromium flags",
+    )
+    parser.add_argument("--output", metavar="FILE", help="write it here (default: stdout)")
+    return run
+
+
+def run(args: argparse.Namespace) -> int:
+    from harness.audit.lab import guard_patterns
+    from harness.browser.launch import HostMap, launch_args, parse_host_mapping
+    from harness.browser.remote import GUARD_PROBE_HOST, launch_server_config
+    from mock_endpoint.hosts import GUARDED_HOSTS, GUARDED_PATTERNS
+
+    address = args.mock_advertise.strip()
+    if not address or " " in address or "," in address or ":" not in address:
+        raise UsageError(f"--mock-advertise {address!r} is not HOST:PORT")
+    targets = dict.fromkeys((*GUARDED_HOSTS, *GUARDED_PATTERNS), address)
+    for pattern in guard_patterns("emulated"):
+        targets.setdefault(pattern, address)
+    targets[GUARD_PROBE_HOST] = address
+    targets.update(dict(parse_host_mapping(m) for m in args.map))
+    flags = launch_args(HostMap(targets), args.trust_spki)
+    if args.format == "args":
+        text = "\n".join(flags) + "\n"
+    else:
+        text = launch_server_config(flags, executable_path=args.browser)
+    write_output(text, args.output)
+    return 0
