@@ -9,9 +9,10 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -134,18 +135,42 @@ def test_audit_through_two_servers_spreads_pages_and_finds_what_a_local_run_find
     assert read_json(remote_out)["options"]["browser_servers"] == 2
 
 
+def in_own_thread(body: Callable[[], None]) -> None:
+    """Run ``body`` in a thread of its own: Playwright's sync API refuses a thread whose asyncio
+    loop is already running (pytest-playwright's, when another test of this worker used it)."""
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            body()
+        except BaseException as exc:  # re-raised in the test's thread
+            failures.append(exc)
+
+    thread = threading.Thread(target=run, name="spdt-test-own-playwright")
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
+
+
 def test_remote_browser_never_resolves_an_unmapped_spotify_name_for_real(
     servers: tuple[BrowserServer, BrowserServer], chromium: str
 ) -> None:
-    with Harness(connect=servers[1].endpoint, browser=chromium) as lab, lab.new_context() as ctx:
-        ctx.page.goto("https://never-mapped-probe.spotify.com/anything", timeout=15_000)
-        hits = [r for r in lab.mock.records(ctx.session) if r.path == "/anything"]
-        assert [(r.host, r.kind) for r in hits] == [
-            ("never-mapped-probe.spotify.com", "unknown")
-        ], lab.mock.records()
-        # A name neither Spotify's nor mapped fails closed in the remote browser too.
-        with pytest.raises(Exception, match="ERR_NAME_NOT_RESOLVED"):
-            ctx.page.goto("https://example.com/", timeout=15_000)
+    def body() -> None:
+        with (
+            Harness(connect=servers[1].endpoint, browser=chromium) as lab,
+            lab.new_context() as ctx,
+        ):
+            ctx.page.goto("https://never-mapped-probe.spotify.com/anything", timeout=15_000)
+            hits = [r for r in lab.mock.records(ctx.session) if r.path == "/anything"]
+            assert [(r.host, r.kind) for r in hits] == [
+                ("never-mapped-probe.spotify.com", "unknown")
+            ], lab.mock.records()
+            # A name neither Spotify's nor mapped fails closed in the remote browser too.
+            with pytest.raises(Exception, match="ERR_NAME_NOT_RESOLVED"):
+                ctx.page.goto("https://example.com/", timeout=15_000)
+
+    in_own_thread(body)
 
 
 def test_server_without_unsafe_makes_the_audit_exit_2_with_one_line(
@@ -207,9 +232,13 @@ def test_chromium_started_without_our_flags_is_refused_over_cdp(
             except OSError:
                 assert time.monotonic() < deadline, "Chromium's DevTools endpoint never answered"
                 time.sleep(0.3)
-        lab = Harness(connect_cdp=endpoint)
-        with pytest.raises(BrowserLaunchError, match="is not guarded"):
-            lab.start()
+
+        def body() -> None:
+            lab = Harness(connect_cdp=endpoint)
+            with pytest.raises(BrowserLaunchError, match="is not guarded"):
+                lab.start()
+
+        in_own_thread(body)
     finally:
         browser.terminate()
         browser.wait(20)
