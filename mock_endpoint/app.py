@@ -41,7 +41,15 @@ from mock_endpoint.hosts import (
     SCRIPT_HOST,
     bare_host,
 )
-from mock_endpoint.routes import CONTROL_HEADER, PATH_PARAMS_KEY, PREFIX, Handler, Param, Route
+from mock_endpoint.routes import (
+    CONTROL_HEADER,
+    PATH_PARAMS_KEY,
+    PREFIX,
+    ROUTES_KEY,
+    Handler,
+    Param,
+    Route,
+)
 from mock_endpoint.session import SessionKeys
 from mock_endpoint.store import RecordStore
 from mock_endpoint.validation.registry import finding
@@ -524,6 +532,7 @@ def create_control_app(
     app[HEALTH_KEY] = health
     app[KEYS_KEY] = keys
     app[CONTROL_TOKEN_KEY] = token
+    app[ROUTES_KEY] = ROUTES
     app[control.STREAMS_KEY] = set()
     app.on_shutdown.append(control.close_streams)
     app.router.add_route("*", "/{tail:.*}", dispatch_control)

@@ -70,6 +70,10 @@ class Route:
         return f"{self.method} {self.host or '*'}{self.path}"
 
 
+# The app's route table, on the control app: the OpenAPI document is built from it.
+ROUTES_KEY: web.AppKey[tuple[Route, ...]] = web.AppKey("routes")
+
+
 def path_param(request: web.Request, name: str) -> str:
     params: dict[str, str] = request.get(PATH_PARAMS_KEY) or {}
     return str(params.get(name, ""))

@@ -3,7 +3,8 @@
 A rule is one small check function registered with :func:`check` under a code from the one
 table in :mod:`harness.rules.table` (code, severity, title, fix, source). The check receives the
 precomputed :class:`~harness.rules.facts.Facts` of a timeline and yields :class:`Hit` values;
-:func:`evaluate` turns hits into sorted, deduplicated :class:`AuditFinding` values.
+:class:`Rule.run` turns hits into :class:`AuditFinding` values; the engine
+(:mod:`harness.rules.engine`) runs the registered rules and sorts and deduplicates their findings.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from mock_endpoint.hosts import IMAGE_HOST, INGEST_HOST, SCRIPT_HOST
 
 if TYPE_CHECKING:
-    from harness.capture.timeline import Timeline
     from harness.rules.facts import Facts
 
 Severity = Literal["error", "warning", "info"]
@@ -181,17 +181,3 @@ def build_rules(specs: Iterable[RuleSpec]) -> dict[str, Rule]:
     if missing:
         raise RuntimeError(f"checks without a table entry: {', '.join(sorted(missing))}")
     return rules
-
-
-def run_rules(rules: Iterable[Rule], timeline: Timeline, config: RuleConfig) -> list[AuditFinding]:
-    from harness.rules.facts import Facts
-
-    facts = Facts(timeline, config)
-    findings: dict[tuple[Any, ...], AuditFinding] = {}
-    for rule in rules:
-        if rule.code in config.disabled or (rule.optional and rule.code not in config.enable):
-            continue
-        for finding in rule.run(facts):
-            key = (finding.code, finding.page, finding.message)
-            findings.setdefault(key, finding)
-    return sorted(findings.values(), key=AuditFinding.sort_key)
