@@ -53,6 +53,7 @@ from mock_endpoint.routes import (
 from mock_endpoint.session import SessionKeys
 from mock_endpoint.store import RecordStore
 from mock_endpoint.validation.registry import finding
+from mock_endpoint.vocab import RecordKind
 
 log = logging.getLogger("mock_endpoint")
 # None: the control listener needs no token (``spdt-harness mock`` on loopback); absent: the app
@@ -459,7 +460,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     return response
 
 
-def _route_kind(request: web.Request) -> str:
+def _route_kind(request: web.Request) -> RecordKind:
     route, at_path = _find(_BY_HOST.get(bare_host(request.host), ()), request.method, request.path)
     chosen = route or (at_path[0] if at_path else None)
     return chosen.kind if chosen is not None else "unknown"

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, cast
 
-Severity = Literal["error", "warning", "info"]
-SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
-# Record.kind values: what a hit was, whatever host it arrived on.
-KINDS: tuple[str, ...] = (
-    "script",
-    "ingest",
-    "preflight",
-    "image",
-    "noscript",
-    "conversion",
-    "capi",
-    "stats",
-    "unknown",
-)
+from mock_endpoint.vocab import RECORD_KINDS, SEVERITIES, RecordKind, Severity
+
+__all__ = ["RECORD_KINDS", "SEVERITIES", "Finding", "PixelEvent", "Record", "Severity"]
+
+
+def _kind(value: Any) -> RecordKind:
+    if value not in RECORD_KINDS:
+        raise ValueError(f"unknown record kind {value!r}")
+    return cast(RecordKind, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +71,7 @@ class Record:
     host: str
     method: str
     path: str
-    # script, ingest, image, noscript, conversion, capi, stats, preflight, legacy_ping, unknown
-    kind: str
+    kind: RecordKind  # what the hit was: one of RECORD_KINDS
     status: int
     query: dict[str, str] = field(default_factory=dict)
     payload: Any = None
@@ -111,7 +105,7 @@ class Record:
             host=str(data["host"]),
             method=str(data["method"]),
             path=str(data["path"]),
-            kind=str(data["kind"]),
+            kind=_kind(data["kind"]),
             status=int(data["status"]),
             query=dict(data.get("query") or {}),
             payload=data.get("payload"),

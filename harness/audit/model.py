@@ -16,11 +16,11 @@ from typing import Any, Literal, cast, get_args
 
 from harness import __version__
 from harness.errors import UsageError
-from harness.rules.model import AuditFinding, Severity
+from harness.rules.model import AuditFinding
+from mock_endpoint.vocab import SEVERITIES, Severity
 
 SCHEMA = "spdt-harness/audit"
 SCHEMA_VERSION = 1
-SEVERITIES = ("error", "warning", "info")
 # Why a page could not be audited (exit code 2), as opposed to a finding about the site.
 # The one definition of why a page may lack a (complete) audit: the auditor writes only these
 # (mypy checks every Problem(...) against the Literal) and the report reader accepts exactly them.
@@ -137,7 +137,7 @@ class AuditReport:
         return [p for p in self.pages if p.problem is not None]
 
     def severity_counts(self) -> dict[str, int]:
-        totals = dict.fromkeys(SEVERITIES, 0)
+        totals: dict[str, int] = dict.fromkeys(SEVERITIES, 0)
         for page in self.pages:
             for key, value in page.severity_counts().items():
                 totals[key] += value

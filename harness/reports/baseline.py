@@ -33,11 +33,11 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from harness.audit.model import AuditReport, Finding, PageResult
+from mock_endpoint.vocab import CLICK_ID_PARAMS
 
 State = Literal["new", "unchanged", "resolved"]
 FAIL_ON = ("new", "any")
 FINGERPRINT_VERSION = "v1"
-CLICK_ID_PARAMS = ("spclid", "sp_click_id")
 VOLATILE_PARAMS = frozenset(
     {"_", "t", "ts", "cb", "sid", "session", "nonce", "rnd", "r", "cachebuster"}
 )

@@ -12,7 +12,8 @@ rules in :mod:`harness.rules.engine`.
 from __future__ import annotations
 
 from harness.rules.engine import RULES, codes, evaluate, run_rules
-from harness.rules.model import AuditFinding, Rule, RuleConfig, RuleSpec, Severity
+from harness.rules.model import AuditFinding, Rule, RuleConfig, RuleSpec
+from mock_endpoint.vocab import Severity
 
 __all__ = [
     "RULES",

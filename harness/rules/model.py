@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from mock_endpoint.hosts import IMAGE_HOST, INGEST_HOST, SCRIPT_HOST
+from mock_endpoint.vocab import CLICK_ID_PARAMS, SEVERITY_ORDER, Severity
 
 if TYPE_CHECKING:
     from harness.rules.facts import Facts
-
-Severity = Literal["error", "warning", "info"]
-SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +50,7 @@ class RuleConfig:
     """What the auditor assumes about the pixel and the site (defaults: docs/evidence.md §4-§6)."""
 
     # Query parameters carrying the click id (Spotify: spclid; the setup guide: sp_click_id).
-    click_id_params: tuple[str, ...] = ("spclid", "sp_click_id")
+    click_id_params: tuple[str, ...] = CLICK_ID_PARAMS
     # Where a persisted click id counts: any of "cookie", "local", "session".
     click_id_storage: tuple[str, ...] = ("cookie", "local", "session")
     # Names the click id must be stored under (cookie names or storage keys); empty = any name.

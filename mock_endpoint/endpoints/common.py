@@ -18,6 +18,7 @@ from mock_endpoint.session import DEFAULT_SESSION, SessionKeys, Tag, read_tag
 from mock_endpoint.store import RecordStore
 from mock_endpoint.validation.params import PARAMETERS, coerce
 from mock_endpoint.validation.registry import finding
+from mock_endpoint.vocab import RecordKind
 
 DEFAULT_MAX_BODY = 1024 * 1024  # bytes; larger bodies get 413
 DEFAULT_MAX_QUERY = 8 * 1024  # bytes of query string; longer gets 414
@@ -81,7 +82,7 @@ def page_of(request: web.Request) -> str | None:
 def record(
     request: web.Request,
     *,
-    kind: str,
+    kind: RecordKind,
     status: int,
     payload: Any = None,
     events: tuple[PixelEvent, ...] = (),

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from mock_endpoint.records import Finding, Severity
+from mock_endpoint.records import Finding
+from mock_endpoint.vocab import Severity
 
 Scope = Literal["pixel", "capi", "conversion", "stats", "http"]
 Check = Callable[[Any], Iterable[str]]
