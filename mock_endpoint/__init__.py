@@ -14,18 +14,18 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mock_endpoint.dedup import DedupReport, dedup_report
     from mock_endpoint.persist import load_records
-    from mock_endpoint.records import Finding, PixelEvent, Record
+    from mock_endpoint.records import PixelEvent, Record, ValidationFinding
     from mock_endpoint.server import MockEndpoint
     from mock_endpoint.store import RecordFilter, RecordStore
 
 __all__ = [
     "DedupReport",
-    "Finding",
     "MockEndpoint",
     "PixelEvent",
     "Record",
     "RecordFilter",
     "RecordStore",
+    "ValidationFinding",
     "dedup_report",
     "load_records",
 ]
@@ -34,7 +34,7 @@ _HOMES = {
     "DedupReport": "mock_endpoint.dedup",
     "dedup_report": "mock_endpoint.dedup",
     "load_records": "mock_endpoint.persist",
-    "Finding": "mock_endpoint.records",
+    "ValidationFinding": "mock_endpoint.records",
     "PixelEvent": "mock_endpoint.records",
     "Record": "mock_endpoint.records",
     "MockEndpoint": "mock_endpoint.server",

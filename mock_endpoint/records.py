@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from mock_endpoint.vocab import RECORD_KINDS, SEVERITIES, RecordKind, Severity
 
-__all__ = ["RECORD_KINDS", "SEVERITIES", "Finding", "PixelEvent", "Record", "Severity"]
+__all__ = ["RECORD_KINDS", "SEVERITIES", "PixelEvent", "Record", "Severity", "ValidationFinding"]
 
 
 def _kind(value: Any) -> RecordKind:
@@ -17,7 +17,7 @@ def _kind(value: Any) -> RecordKind:
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class ValidationFinding:
     code: str
     severity: Severity
     message: str
@@ -26,7 +26,7 @@ class Finding:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Finding:
+    def from_json(cls, data: dict[str, Any]) -> ValidationFinding:
         severity = data["severity"]
         if severity not in SEVERITIES:
             raise ValueError(f"unknown severity {severity!r}")
@@ -78,7 +78,7 @@ class Record:
     page: str | None = None
     user_agent: str | None = None
     events: tuple[PixelEvent, ...] = ()
-    findings: tuple[Finding, ...] = ()
+    findings: tuple[ValidationFinding, ...] = ()
     # How the answer went when a fault held it: "" (as usual), "delayed" (recorded on arrival,
     # answered after the delay) or "abandoned" (the client went away before the answer).
     answer: str = ""
@@ -112,7 +112,7 @@ class Record:
             page=data.get("page"),
             user_agent=data.get("user_agent"),
             events=tuple(PixelEvent.from_json(e) for e in data.get("events") or ()),
-            findings=tuple(Finding.from_json(f) for f in data.get("findings") or ()),
+            findings=tuple(ValidationFinding.from_json(f) for f in data.get("findings") or ()),
             answer=str(data.get("answer") or ""),
             headers={str(k): str(v) for k, v in (data.get("headers") or {}).items()},
         )

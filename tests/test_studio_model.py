@@ -10,7 +10,7 @@ import pytest
 from harness.audit.summary import summarise
 from harness.capture.timeline import Timeline
 from harness.rules import RuleConfig
-from mock_endpoint.records import Finding, PixelEvent, Record
+from mock_endpoint.records import PixelEvent, Record, ValidationFinding
 from mock_endpoint.studio import (
     Campaign,
     Exposure,
@@ -59,7 +59,9 @@ def rec(
         user_agent=ua,
         page=url,
         events=(PixelEvent(name, key, params, url, click_id, device_id, event_id),),
-        findings=() if valid else (Finding("INVALID_VALUE", "error", "value is not a number"),),
+        findings=()
+        if valid
+        else (ValidationFinding("INVALID_VALUE", "error", "value is not a number"),),
     )
 
 

@@ -34,10 +34,6 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-# A rule's finding as the report carries it: the rules' own frozen record, not a copy of it.
-Finding = AuditFinding
-
-
 @dataclass(frozen=True, slots=True)
 class Problem:
     """Why a page has no (complete) audit: unreachable, timed out, environment, skipped."""
@@ -83,7 +79,7 @@ class PageResult:
     title: str = ""
     journey: str | None = None  # journey file name, when the page is a journey run
     redirect_chain: tuple[str, ...] = ()
-    findings: tuple[Finding, ...] = ()
+    findings: tuple[AuditFinding, ...] = ()
     problem: Problem | None = None
     timings: dict[str, float] = field(default_factory=dict)  # ms
     screenshot: str | None = None  # base64 PNG
@@ -225,12 +221,12 @@ def _kind(value: Any) -> str:
     )
 
 
-def _finding(r: _Reader, data: Any, where: str) -> Finding:
+def _finding(r: _Reader, data: Any, where: str) -> AuditFinding:
     data = r.mapping(data, where)
     severity = r.text(data.get("severity"), f"{where}.severity")
     if severity not in SEVERITIES:
         raise r.fail(f"{where}.severity", f"{severity!r} is not one of {', '.join(SEVERITIES)}")
-    return Finding(
+    return AuditFinding(
         code=r.text(data.get("code"), f"{where}.code"),
         severity=cast(Severity, severity),
         message=r.text(data.get("message"), f"{where}.message"),

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from mock_endpoint.faults import HELD_KEY, RECORD_ID_KEY
 from mock_endpoint.hosts import bare_host
-from mock_endpoint.records import Finding, PixelEvent, Record
+from mock_endpoint.records import PixelEvent, Record, ValidationFinding
 from mock_endpoint.session import DEFAULT_SESSION, SessionKeys, Tag, read_tag
 from mock_endpoint.store import RecordStore
 from mock_endpoint.validation.params import PARAMETERS, coerce
@@ -86,7 +86,7 @@ def record(
     status: int,
     payload: Any = None,
     events: tuple[PixelEvent, ...] = (),
-    findings: tuple[Finding, ...] = (),
+    findings: tuple[ValidationFinding, ...] = (),
     page: str | None = None,
     query: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
