@@ -7,7 +7,8 @@ naming the scenario and the key.
 
 This module checks the file's own structure. What only the harness knows (the auditor's finding
 codes, the journey grammar) comes in as :class:`CatalogueChecks`; ``harness.catalogue`` loads
-the catalogue with them, so ``fixture_sites`` needs nothing from the harness but its errors.
+the catalogue with them, so ``fixture_sites`` needs nothing from the harness (its errors come from
+``mock_endpoint.errors``, the base of the product's error hierarchy).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from harness.errors import FixtureSiteError
+from mock_endpoint.errors import FixtureSiteError
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from typing import Any
 import jinja2
 
 from fixture_sites.catalogue import Redirect, Scenario
-from harness.errors import FixtureSiteError
+from mock_endpoint.errors import FixtureSiteError
 
 
 def _params(value: Any) -> Any:

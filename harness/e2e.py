@@ -13,8 +13,8 @@ from harness.context import new_click_id
 from harness.flows.capture import capture_flow
 from harness.lab import Harness
 from harness.rules import AuditFinding, RuleConfig, evaluate
+from mock_endpoint.vocab import CLICK_ID_PARAMS
 
-CLICK_ID_PARAMS = ("spclid", "sp_click_id")
 NOSCRIPT_LIMIT = 2.0
 # Scenarios at once (a thread and a Chromium each); measured on a 2-core machine, docs/cli.md.
 DEFAULT_WORKERS = 3

@@ -3,19 +3,26 @@
 Every error a user can cause or meet derives from :class:`HarnessError`. The CLI prints
 ``ErrorType: message`` and exits with the error's ``exit_code`` (documented in docs/cli.md);
 it never shows a traceback for these.
+
+The base and the errors the mock and the fixture sites raise live in :mod:`mock_endpoint.errors`
+(the bottom layer, so those parts need nothing from the harness); they are re-exported here as
+the very same classes, so ``except harness.errors.UsageError`` catches the mock's too.
 """
 
 from __future__ import annotations
 
+from mock_endpoint.errors import FixtureSiteError, HarnessError, MockEndpointError, UsageError
 
-class HarnessError(Exception):
-    """Base of every error spdt-harness raises on purpose."""
-
-    exit_code = 2
-
-
-class UsageError(HarnessError):
-    """The command line, a journey file or an option is wrong."""
+__all__ = [
+    "AssertionFailed",
+    "BrowserLaunchError",
+    "BrowserNotFoundError",
+    "FixtureSiteError",
+    "HarnessError",
+    "MockEndpointError",
+    "NavigationError",
+    "UsageError",
+]
 
 
 class BrowserNotFoundError(HarnessError):
@@ -24,14 +31,6 @@ class BrowserNotFoundError(HarnessError):
 
 class BrowserLaunchError(HarnessError):
     """A Chromium was found but would not start."""
-
-
-class MockEndpointError(HarnessError):
-    """The mock endpoint could not start or answer."""
-
-
-class FixtureSiteError(HarnessError):
-    """A fixture scenario is unknown or does not render."""
 
 
 class NavigationError(HarnessError):

@@ -28,14 +28,14 @@ from harness.browser.launch import HostMap, launch_args
 from harness.browser.remote import GUARD_PROBE_HOST, UNSAFE_HINT, guard_probe_url, launch_headers
 from harness.context import CLICK_ID_STORAGE_MODES, DEFAULT_CLICK_ID_STORAGE, PixelContext
 from harness.errors import BrowserLaunchError, UsageError
+from harness.vocab import SCRIPT_MODES
 from mock_endpoint.hosts import SCRIPT_HOST
 from mock_endpoint.server import MockEndpoint
 from mock_endpoint.session import HEADER, UA_TOKEN
+from mock_endpoint.vocab import DEFAULT_CLICK_ID_PARAM
 
-DEFAULT_CLICK_ID_PARAM = "spclid"
 # One counter per process: several harnesses (threads, a pytest session) never share an id.
 _SESSION_IDS = itertools.count(1)
-SCRIPT_MODES = ("emulated", "live")
 _LIVE_SCRIPT_HOST = re.compile(rf"^https?://{re.escape(SCRIPT_HOST)}(:\d+)?/")
 _UA_SESSION = re.compile(rf" {UA_TOKEN}/\S+$")
 

@@ -41,10 +41,12 @@ from playwright.sync_api import Playwright
 from harness.browser.launch import parse_host_mapping
 from harness.context import CLICK_ID_STORAGE_MODES, DEFAULT_CLICK_ID_STORAGE, PixelContext
 from harness.errors import HarnessError
-from harness.lab import DEFAULT_CLICK_ID_PARAM, SCRIPT_MODES, Harness
+from harness.lab import Harness
 from harness.mock_view import MockView
+from harness.vocab import SCRIPT_MODES
 from mock_endpoint.server import MockEndpoint
 from mock_endpoint.studio.state import StudioState, studio_state
+from mock_endpoint.vocab import DEFAULT_CLICK_ID_PARAM
 
 MARKER = "spdt"
 MARKER_KEYS = frozenset(

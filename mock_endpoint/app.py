@@ -41,10 +41,19 @@ from mock_endpoint.hosts import (
     SCRIPT_HOST,
     bare_host,
 )
-from mock_endpoint.routes import CONTROL_HEADER, PATH_PARAMS_KEY, PREFIX, Handler, Param, Route
+from mock_endpoint.routes import (
+    CONTROL_HEADER,
+    PATH_PARAMS_KEY,
+    PREFIX,
+    ROUTES_KEY,
+    Handler,
+    Param,
+    Route,
+)
 from mock_endpoint.session import SessionKeys
 from mock_endpoint.store import RecordStore
 from mock_endpoint.validation.registry import finding
+from mock_endpoint.vocab import RecordKind
 
 log = logging.getLogger("mock_endpoint")
 # None: the control listener needs no token (``spdt-harness mock`` on loopback); absent: the app
@@ -451,7 +460,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     return response
 
 
-def _route_kind(request: web.Request) -> str:
+def _route_kind(request: web.Request) -> RecordKind:
     route, at_path = _find(_BY_HOST.get(bare_host(request.host), ()), request.method, request.path)
     chosen = route or (at_path[0] if at_path else None)
     return chosen.kind if chosen is not None else "unknown"
@@ -524,6 +533,7 @@ def create_control_app(
     app[HEALTH_KEY] = health
     app[KEYS_KEY] = keys
     app[CONTROL_TOKEN_KEY] = token
+    app[ROUTES_KEY] = ROUTES
     app[control.STREAMS_KEY] = set()
     app.on_shutdown.append(control.close_streams)
     app.router.add_route("*", "/{tail:.*}", dispatch_control)

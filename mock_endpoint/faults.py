@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from mock_endpoint.errors import UsageError
 from mock_endpoint.hosts import SPOTIFY_HOSTS, bare_host
 from mock_endpoint.routes import PREFIX, Handler
 
@@ -50,13 +51,6 @@ def _show(arg: float | None) -> str:
     return "nothing" if arg is None else f"{arg:g}"
 
 
-def _usage_error(message: str) -> Exception:
-    # Lazy: harness imports mock_endpoint (see mock_endpoint.runner).
-    from harness.errors import UsageError
-
-    return UsageError(message)
-
-
 @dataclass(frozen=True, slots=True)
 class Fault:
     """One fault: ``kind`` on every hit of ``host`` (``*``: every Spotify host)."""
@@ -69,28 +63,28 @@ class Fault:
         if self.host != ALL_HOSTS and self.host not in SPOTIFY_HOSTS:
             near = difflib.get_close_matches(self.host, SPOTIFY_HOSTS, n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
-            raise _usage_error(
+            raise UsageError(
                 f"fault host {self.host!r} is not a mock host (one of "
                 f"{', '.join(SPOTIFY_HOSTS)}, or *){hint}"
             )
         if self.kind not in KINDS:
             near = difflib.get_close_matches(self.kind, KINDS, n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
-            raise _usage_error(
+            raise UsageError(
                 f"fault kind {self.kind!r} is not one of {', '.join(KINDS)}{hint} ({SYNTAX})"
             )
         arg = _DEFAULTS[self.kind] if self.arg is None else self.arg
         if self.kind == "reset":
             if self.arg is not None:
-                raise _usage_error("fault kind 'reset' takes no argument")
+                raise UsageError("fault kind 'reset' takes no argument")
         elif self.kind == "5xx":
             if arg is None or arg != int(arg) or not 500 <= arg <= 599:
-                raise _usage_error(
+                raise UsageError(
                     f"fault 5xx status must be an integer 500..599, got {_show(self.arg)}"
                 )
             arg = int(arg)
         elif arg is None or not math.isfinite(arg) or not 0 <= arg <= MAX_SECONDS:
-            raise _usage_error(
+            raise UsageError(
                 f"fault {self.kind} seconds must be a number 0..{MAX_SECONDS:g}, "
                 f"got {_show(self.arg)}"
             )
@@ -111,14 +105,14 @@ def parse_fault(spec: str) -> Fault:
     """``pixels.spotify.com:5xx:503`` → Fault; a :class:`UsageError` naming the mistake else."""
     parts = spec.strip().split(":")
     if len(parts) not in (2, 3) or not all(p.strip() for p in parts):
-        raise _usage_error(f"--fault {spec!r}: expected {SYNTAX}")
+        raise UsageError(f"--fault {spec!r}: expected {SYNTAX}")
     host, kind = parts[0].strip().lower(), parts[1].strip().lower()
     arg: float | None = None
     if len(parts) == 3:
         try:
             arg = float(parts[2])
         except ValueError:
-            raise _usage_error(
+            raise UsageError(
                 f"--fault {spec!r}: argument {parts[2]!r} is not a number ({SYNTAX})"
             ) from None
     return Fault(host, kind, arg)
@@ -131,11 +125,11 @@ def as_faults(items: Iterable[Fault | str]) -> tuple[Fault, ...]:
     for fault in faults:
         key = (fault.host, fault.kind)
         if key in seen:
-            raise _usage_error(f"fault {fault.spec!r}: {fault.host} already has a {fault.kind}")
+            raise UsageError(f"fault {fault.spec!r}: {fault.host} already has a {fault.kind}")
         seen[key] = fault
     for host in SPOTIFY_HOSTS:
         if {"5xx", "reset"} <= FaultPlan(faults).for_host(host).keys():
-            raise _usage_error(f"faults 5xx and reset both apply to {host}; choose one")
+            raise UsageError(f"faults 5xx and reset both apply to {host}; choose one")
     return faults
 
 

@@ -1,13 +1,15 @@
-"""The OpenAPI 3 document of the mock, generated from the route table (``GET
-/__spdt/openapi.json``). Each Spotify endpoint's path item names its host in ``servers``; the
-control API names the mock's control address (it is never served on a Spotify host name)."""
+"""The OpenAPI 3 document of the mock, generated from the route table it is given (``GET
+/__spdt/openapi.json`` reads the app's table from the control app). Each Spotify endpoint's path
+item names its host in ``servers``; the control API names the mock's control address (it is never
+served on a Spotify host name)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
-from mock_endpoint.routes import CONTROL_HEADER
+from mock_endpoint.routes import CONTROL_HEADER, Route
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -20,12 +22,14 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 
 
-def build_openapi(control_base: str = "https://127.0.0.1") -> dict[str, Any]:
-    """``control_base``: scheme://host:port of the control listener (the control API's server)."""
-    from mock_endpoint.app import ROUTES
+def build_openapi(
+    routes: Iterable[Route], control_base: str = "https://127.0.0.1"
+) -> dict[str, Any]:
+    """The document of ``routes`` (the app's route table, ``mock_endpoint.app.ROUTES``).
 
+    ``control_base``: scheme://host:port of the control listener (the control API's server)."""
     paths: dict[str, dict[str, Any]] = {}
-    for route in ROUTES:
+    for route in routes:
         item = paths.setdefault(route.path, {})
         hosts = list(route.hosts)
         servers = [f"https://{h}" for h in hosts] if hosts else [control_base]

@@ -10,13 +10,8 @@ from pathlib import Path
 from typing import IO
 
 from mock_endpoint.endpoints.common import jsonable
+from mock_endpoint.errors import MockEndpointError
 from mock_endpoint.records import Record
-
-
-def _error(message: str) -> Exception:
-    from harness.errors import MockEndpointError  # lazy: harness imports mock_endpoint
-
-    return MockEndpointError(message)
 
 
 class JsonLinesSink:
@@ -27,7 +22,9 @@ class JsonLinesSink:
         try:
             self._file: IO[str] | None = self.path.open("a", encoding="utf-8")
         except OSError as exc:
-            raise _error(f"cannot write records to {self.path}: {exc.strerror or exc}") from exc
+            raise MockEndpointError(
+                f"cannot write records to {self.path}: {exc.strerror or exc}"
+            ) from exc
         self._lock = threading.Lock()
         self.written = 0
 
@@ -56,9 +53,11 @@ def load_records(path: str | Path) -> list[Record]:
     try:
         lines = source.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise _error(f"cannot read records from {source}: {exc.strerror or exc}") from exc
+        raise MockEndpointError(
+            f"cannot read records from {source}: {exc.strerror or exc}"
+        ) from exc
     except UnicodeDecodeError as exc:
-        raise _error(f"{source} is not UTF-8 JSON lines: {exc}") from exc
+        raise MockEndpointError(f"{source} is not UTF-8 JSON lines: {exc}") from exc
     records: list[Record] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -68,5 +67,5 @@ def load_records(path: str | Path) -> list[Record]:
         except (ValueError, KeyError, TypeError) as exc:
             if number == len(lines):
                 break  # a partial last line
-            raise _error(f"{source}:{number}: not a record: {exc}") from exc
+            raise MockEndpointError(f"{source}:{number}: not a record: {exc}") from exc
     return records

@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, cast
 
-Severity = Literal["error", "warning", "info"]
-SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
-# Record.kind values: what a hit was, whatever host it arrived on.
-KINDS: tuple[str, ...] = (
-    "script",
-    "ingest",
-    "preflight",
-    "image",
-    "noscript",
-    "conversion",
-    "capi",
-    "stats",
-    "unknown",
-)
+from mock_endpoint.vocab import RECORD_KINDS, SEVERITIES, RecordKind, Severity
+
+__all__ = ["RECORD_KINDS", "SEVERITIES", "PixelEvent", "Record", "Severity", "ValidationFinding"]
+
+
+def _kind(value: Any) -> RecordKind:
+    if value not in RECORD_KINDS:
+        raise ValueError(f"unknown record kind {value!r}")
+    return cast(RecordKind, value)
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class ValidationFinding:
     code: str
     severity: Severity
     message: str
@@ -31,7 +26,7 @@ class Finding:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Finding:
+    def from_json(cls, data: dict[str, Any]) -> ValidationFinding:
         severity = data["severity"]
         if severity not in SEVERITIES:
             raise ValueError(f"unknown severity {severity!r}")
@@ -76,15 +71,14 @@ class Record:
     host: str
     method: str
     path: str
-    # script, ingest, image, noscript, conversion, capi, stats, preflight, legacy_ping, unknown
-    kind: str
+    kind: RecordKind  # what the hit was: one of RECORD_KINDS
     status: int
     query: dict[str, str] = field(default_factory=dict)
     payload: Any = None
     page: str | None = None
     user_agent: str | None = None
     events: tuple[PixelEvent, ...] = ()
-    findings: tuple[Finding, ...] = ()
+    findings: tuple[ValidationFinding, ...] = ()
     # How the answer went when a fault held it: "" (as usual), "delayed" (recorded on arrival,
     # answered after the delay) or "abandoned" (the client went away before the answer).
     answer: str = ""
@@ -111,14 +105,14 @@ class Record:
             host=str(data["host"]),
             method=str(data["method"]),
             path=str(data["path"]),
-            kind=str(data["kind"]),
+            kind=_kind(data["kind"]),
             status=int(data["status"]),
             query=dict(data.get("query") or {}),
             payload=data.get("payload"),
             page=data.get("page"),
             user_agent=data.get("user_agent"),
             events=tuple(PixelEvent.from_json(e) for e in data.get("events") or ()),
-            findings=tuple(Finding.from_json(f) for f in data.get("findings") or ()),
+            findings=tuple(ValidationFinding.from_json(f) for f in data.get("findings") or ()),
             answer=str(data.get("answer") or ""),
             headers={str(k): str(v) for k, v in (data.get("headers") or {}).items()},
         )

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from mock_endpoint.vocab import RecordKind
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PREFIX = "/__spdt"
 CONTROL_HEADER = "X-Spdt-Control-Token"  # or ?token= on the URL
@@ -44,7 +46,7 @@ class Route:
     name: str
     summary: str
     host: str | None = None
-    kind: str = "unknown"  # Record.kind of hits on it (host routes)
+    kind: RecordKind = "unknown"  # Record.kind of hits on it (host routes)
     also_on: tuple[str, ...] = ()  # further hosts serving the very same endpoint
     params: tuple[Param, ...] = ()
     body: tuple[str, ...] = ()  # accepted request content types
@@ -68,6 +70,10 @@ class Route:
     @property
     def label(self) -> str:
         return f"{self.method} {self.host or '*'}{self.path}"
+
+
+# The app's route table, on the control app: the OpenAPI document is built from it.
+ROUTES_KEY: web.AppKey[tuple[Route, ...]] = web.AppKey("routes")
 
 
 def path_param(request: web.Request, name: str) -> str:

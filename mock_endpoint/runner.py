@@ -14,17 +14,11 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from mock_endpoint.errors import MockEndpointError
+
 T = TypeVar("T")
 MAX_LINE_SIZE = 256 * 1024
 MAX_FIELD_SIZE = 64 * 1024
-
-
-def _mock_error(message: str) -> Exception:
-    # Imported lazily: harness imports mock_endpoint, so a top-level import here would be circular
-    # for a script that imports mock_endpoint first.
-    from harness.errors import MockEndpointError
-
-    return MockEndpointError(message)
 
 
 class ThreadedServer:
@@ -54,7 +48,7 @@ class ThreadedServer:
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
         if self._loop is None:
-            raise _mock_error(f"{self._name} is not running")
+            raise MockEndpointError(f"{self._name} is not running")
         return self._loop
 
     def start(self) -> None:
@@ -64,12 +58,12 @@ class ThreadedServer:
         self._thread.start()
         self._ready.wait(30)
         if self._error is not None:
-            raise _mock_error(
+            raise MockEndpointError(
                 f"{self._name} could not listen on {self._host}:{self._requested_port}: "
                 f"{self._error}"
             ) from self._error
         if not self._ready.is_set():
-            raise _mock_error(f"{self._name} did not start within 30 s")
+            raise MockEndpointError(f"{self._name} did not start within 30 s")
 
     def _serve(self) -> None:
         loop = asyncio.new_event_loop()

@@ -12,8 +12,8 @@ import pytest
 
 from harness.audit import (
     SCHEMA_VERSION,
+    AuditFinding,
     AuditReport,
-    Finding,
     PageResult,
     Problem,
     TimelineEntry,
@@ -39,7 +39,7 @@ def _report(*pages: PageResult, shards: tuple[str, ...] = ()) -> AuditReport:
     return AuditReport(pages=pages, options={"script": "emulated"}, shards=shards)
 
 
-def _page(index: int = 0, *findings: Finding, problem: Problem | None = None) -> PageResult:
+def _page(index: int = 0, *findings: AuditFinding, problem: Problem | None = None) -> PageResult:
     return PageResult(
         index=index,
         url=f"https://shop.test/p{index}",
@@ -55,8 +55,10 @@ def _page(index: int = 0, *findings: Finding, problem: Problem | None = None) ->
     )
 
 
-ERROR = Finding("INVALID_CURRENCY", "error", f"currency {EVIL}", "Use an ISO code.", None, (EVIL,))
-WARNING = Finding("MISSING_ORDER_ID", "warning", "no order id", "Send order_id.")
+ERROR = AuditFinding(
+    "INVALID_CURRENCY", "error", f"currency {EVIL}", "Use an ISO code.", None, (EVIL,)
+)
+WARNING = AuditFinding("MISSING_ORDER_ID", "warning", "no order id", "Send order_id.")
 
 
 def test_shards_split_deterministically_and_cover_everything() -> None:

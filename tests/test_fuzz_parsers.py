@@ -36,7 +36,7 @@ from harness.csp.policy import (
 from harness.errors import UsageError
 from harness.flows.journey import VERBS, Journey, parse_journey
 from harness.rules import RULES, RuleConfig, evaluate
-from mock_endpoint.records import Finding, PixelEvent, Record
+from mock_endpoint.records import PixelEvent, Record, ValidationFinding
 
 KEY = "0123456789abcdef0123456789abcdef"
 INGEST = "https://pixels.spotify.com/v1/ingest"
@@ -282,7 +282,7 @@ _records = st.lists(
             status=status,
             page=u,
             events=(PixelEvent(name, KEY, p if isinstance(p, dict) else {}, u or None),),
-            findings=(Finding("INVALID_VALUE", "error", "x"),) if status >= 400 else (),
+            findings=(ValidationFinding("INVALID_VALUE", "error", "x"),) if status >= 400 else (),
         ),
         st.integers(1, 100),
         _page_urls,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mock_endpoint.records import Finding
+from mock_endpoint.records import ValidationFinding
 from mock_endpoint.validation import (
     all_rules,
     get_rule,
@@ -26,7 +26,7 @@ KEY = "0123456789abcdef0123456789abcdef"
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
 
 
-def codes(findings: tuple[Finding, ...]) -> list[str]:
+def codes(findings: tuple[ValidationFinding, ...]) -> list[str]:
     return [f.code for f in findings]
 
 

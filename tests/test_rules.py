@@ -29,7 +29,7 @@ from harness.capture.timeline import (
 )
 from harness.rules import RULES, AuditFinding, RuleConfig, codes, evaluate
 from harness.rules.html import analyse
-from mock_endpoint.records import Finding, PixelEvent, Record
+from mock_endpoint.records import PixelEvent, Record, ValidationFinding
 from tests.spec import LATER_CODES, REAL_SITE_CODES, REQUIRED_CODES
 
 KEY = "0123456789abcdef0123456789abcdef"
@@ -540,7 +540,9 @@ def test_mock_findings_are_merged() -> None:
     base = good()
     record = replace(
         ingest("lead", url=LANDING),
-        findings=(Finding("INVALID_CURRENCY", "error", "currency 'XX' is not an ISO 4217 code"),),
+        findings=(
+            ValidationFinding("INVALID_CURRENCY", "error", "currency 'XX' is not an ISO 4217 code"),
+        ),
     )
     timeline = replace(base, records=(*base.records, record))
     assert found(timeline)["INVALID_CURRENCY"][0].evidence == (
@@ -552,7 +554,9 @@ def test_a_mock_finding_on_the_same_event_is_not_a_second_finding() -> None:
     base = good()
     record = replace(
         ingest("purchase", {"value": 5, "currency": "£", "order_id": "o1"}, url=LANDING),
-        findings=(Finding("INVALID_CURRENCY", "error", "events[1] purchase: currency '£' …"),),
+        findings=(
+            ValidationFinding("INVALID_CURRENCY", "error", "events[1] purchase: currency '£' …"),
+        ),
     )
     timeline = replace(base, records=(*base.records, record))
     assert len(found(timeline)["INVALID_CURRENCY"]) == 1
@@ -1428,12 +1432,14 @@ def test_evidence_tampering_names_each_refused_request_and_the_rest_stands() -> 
         kind="tampering",
         status=404,
         page=THANKS,
-        findings=(Finding("CONTROL_PATH_REFUSED", "error", "refused, nothing changed"),),
+        findings=(ValidationFinding("CONTROL_PATH_REFUSED", "error", "refused, nothing changed"),),
     )
     forged = replace(
         ingest("view"),
         id=next(_ids),
-        findings=(Finding("SESSION_TAG_FORGED", "error", "claimed session credential 'x'"),),
+        findings=(
+            ValidationFinding("SESSION_TAG_FORGED", "error", "claimed session credential 'x'"),
+        ),
     )
     base = purchase_timeline({"value": 79.99, "currency": "USD", "order_id": "o1"})
     timeline = replace(base, records=(*base.records, refused, forged))

@@ -10,7 +10,7 @@ import pytest
 from harness.audit.summary import summarise
 from harness.capture.timeline import Timeline
 from harness.rules import RuleConfig
-from mock_endpoint.records import Finding, PixelEvent, Record
+from mock_endpoint.records import PixelEvent, Record, ValidationFinding
 from mock_endpoint.studio import (
     Campaign,
     Exposure,
@@ -24,6 +24,7 @@ from mock_endpoint.studio.audiences import AudienceRule, evaluate
 from mock_endpoint.studio.campaigns import load_studio_data
 from mock_endpoint.studio.clock import parse_duration
 from mock_endpoint.studio.state import from_file_data
+from mock_endpoint.vocab import RecordKind
 
 KEY = "0123456789abcdef0123456789abcdef"
 T0 = 1_790_000_000.0  # 2026-09-21T13:33:20Z
@@ -41,7 +42,7 @@ def rec(
     ua: str = "UA-1",
     event_id: str | None = None,
     valid: bool = True,
-    kind: str = "ingest",
+    kind: RecordKind = "ingest",
     key: str | None = KEY,
     url: str = "https://shop.test/thanks",
     **params: Any,
@@ -58,7 +59,9 @@ def rec(
         user_agent=ua,
         page=url,
         events=(PixelEvent(name, key, params, url, click_id, device_id, event_id),),
-        findings=() if valid else (Finding("INVALID_VALUE", "error", "value is not a number"),),
+        findings=()
+        if valid
+        else (ValidationFinding("INVALID_VALUE", "error", "value is not a number"),),
     )
 
 

@@ -10,7 +10,6 @@ from harness.audit.model import (
     SCHEMA,
     SCHEMA_VERSION,
     AuditReport,
-    Finding,
     PageResult,
     Problem,
     TimelineEntry,
@@ -21,14 +20,15 @@ from harness.audit.model import (
 from harness.audit.options import AuditOptions
 from harness.audit.runner import AuditRun, run_audit
 from harness.audit.shard import Shard, parse_shard
+from harness.rules.model import AuditFinding
 
 __all__ = [
     "SCHEMA",
     "SCHEMA_VERSION",
+    "AuditFinding",
     "AuditOptions",
     "AuditReport",
     "AuditRun",
-    "Finding",
     "JourneyFile",
     "PageResult",
     "Problem",

@@ -16,11 +16,11 @@ from typing import Any, Literal, cast, get_args
 
 from harness import __version__
 from harness.errors import UsageError
-from harness.rules.model import AuditFinding, Severity
+from harness.rules.model import AuditFinding
+from mock_endpoint.vocab import SEVERITIES, Severity
 
 SCHEMA = "spdt-harness/audit"
 SCHEMA_VERSION = 1
-SEVERITIES = ("error", "warning", "info")
 # Why a page could not be audited (exit code 2), as opposed to a finding about the site.
 # The one definition of why a page may lack a (complete) audit: the auditor writes only these
 # (mypy checks every Problem(...) against the Literal) and the report reader accepts exactly them.
@@ -32,10 +32,6 @@ MAX_REPORT_BYTES = 512 * 1024 * 1024
 
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-# A rule's finding as the report carries it: the rules' own frozen record, not a copy of it.
-Finding = AuditFinding
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +79,7 @@ class PageResult:
     title: str = ""
     journey: str | None = None  # journey file name, when the page is a journey run
     redirect_chain: tuple[str, ...] = ()
-    findings: tuple[Finding, ...] = ()
+    findings: tuple[AuditFinding, ...] = ()
     problem: Problem | None = None
     timings: dict[str, float] = field(default_factory=dict)  # ms
     screenshot: str | None = None  # base64 PNG
@@ -139,7 +135,7 @@ class AuditReport:
         return [p for p in self.pages if p.problem is not None]
 
     def severity_counts(self) -> dict[str, int]:
-        totals = dict.fromkeys(SEVERITIES, 0)
+        totals: dict[str, int] = dict.fromkeys(SEVERITIES, 0)
         for page in self.pages:
             for key, value in page.severity_counts().items():
                 totals[key] += value
@@ -227,12 +223,12 @@ def _kind(value: Any) -> str:
     )
 
 
-def _finding(r: _Reader, data: Any, where: str) -> Finding:
+def _finding(r: _Reader, data: Any, where: str) -> AuditFinding:
     data = r.mapping(data, where)
     severity = r.text(data.get("severity"), f"{where}.severity")
     if severity not in SEVERITIES:
         raise r.fail(f"{where}.severity", f"{severity!r} is not one of {', '.join(SEVERITIES)}")
-    return Finding(
+    return AuditFinding(
         code=r.text(data.get("code"), f"{where}.code"),
         severity=cast(Severity, severity),
         message=r.text(data.get("message"), f"{where}.message"),

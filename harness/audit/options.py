@@ -7,6 +7,7 @@ from typing import Any
 
 from harness.audit.journeys import JourneyFile
 from harness.audit.shard import Shard
+from mock_endpoint.vocab import DEFAULT_CLICK_ID_PARAM
 
 DEFAULT_PAGE_TIMEOUT = 30.0
 DEFAULT_TIMEOUT = 900.0
@@ -19,7 +20,7 @@ DEFAULT_SETTLE_MAX = 5.0
 class AuditOptions:
     urls: tuple[str, ...] = ()
     journeys: tuple[JourneyFile, ...] = ()
-    click_id_param: str = "spclid"
+    click_id_param: str = DEFAULT_CLICK_ID_PARAM
     click_id_storage: str = "live"  # the emulated pixel's: live (sessionStorage) or guide (cookie)
     click_id: str | None = None  # None: a fresh one per page
     no_click_id: bool = False

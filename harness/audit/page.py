@@ -13,7 +13,7 @@ from playwright.sync_api import BrowserContext, Dialog, Download, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from harness.audit.journeys import JourneyFile, bind_journey
-from harness.audit.model import Finding, PageResult, Problem
+from harness.audit.model import PageResult, Problem
 from harness.audit.options import AuditOptions
 from harness.audit.summary import summarise
 from harness.capture.timeline import Timeline
@@ -25,6 +25,7 @@ from harness.flows.noscript import NoscriptRun, can_have_noscript_pixel
 from harness.lab import Harness
 from harness.rules import RuleConfig, evaluate
 from harness.rules.facts import redact
+from harness.rules.model import AuditFinding
 
 VIEWPORT = {"width": 1280, "height": 800}
 MAX_LINKS = 2000
@@ -344,7 +345,7 @@ class PageAudit:
         if environment is not None and problem is None:
             problem = environment
         clock = time.monotonic()
-        findings: list[Finding] = []
+        findings: list[AuditFinding] = []
         if timeline.pages and environment is None:
             findings = evaluate(timeline, config)
         self.timings["rules"] = _ms(time.monotonic() - clock)

@@ -29,7 +29,9 @@ from harness.cli.common import (
     write_output,
 )
 from harness.errors import UsageError
+from harness.vocab import OUTPUT_FORMATS, SCRIPT_MODES
 from mock_endpoint.faults import as_faults
+from mock_endpoint.vocab import DEFAULT_CLICK_ID_PARAM
 
 # The settle defaults of harness.audit.options (not imported here: `--help` stays light).
 DEFAULT_QUIET = 0.3
@@ -75,9 +77,10 @@ def configure(parser: argparse.ArgumentParser) -> Command:
     )
     parser.add_argument(
         "--click-id-param",
-        default="spclid",
+        default=DEFAULT_CLICK_ID_PARAM,
         metavar="NAME",
-        help="query parameter that carries the click id (default: spclid; the guide: sp_click_id)",
+        help="query parameter that carries the click id (default: %(default)s; the guide: "
+        "sp_click_id)",
     )
     parser.add_argument(
         "--click-id-storage",
@@ -97,7 +100,7 @@ def configure(parser: argparse.ArgumentParser) -> Command:
     )
     parser.add_argument(
         "--script",
-        choices=("live", "emulated"),
+        choices=SCRIPT_MODES,
         default="live",
         help="live: the real ping.min.js from pixel.byspotify.com (events still go to the "
         "local mock); emulated: spdt-harness's emulator (default: live)",
@@ -119,7 +122,7 @@ def configure(parser: argparse.ArgumentParser) -> Command:
     )
     parser.add_argument(
         "--format",
-        choices=("text", "json", "junit", "html", "sarif"),
+        choices=OUTPUT_FORMATS,
         default="text",
         help="report format (default: text)",
     )

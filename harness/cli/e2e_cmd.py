@@ -8,6 +8,7 @@ from pathlib import Path
 
 from harness.cli.common import Command, add_browser_option, add_remote_options, remote_endpoints
 from harness.errors import UsageError
+from mock_endpoint.vocab import CLICK_ID_PARAMS
 
 MAX_WORKERS = 16
 
@@ -30,9 +31,9 @@ def configure(parser: argparse.ArgumentParser) -> Command:
     parser.add_argument("--headed", action="store_true", help="show the browser window")
     parser.add_argument(
         "--click-id-params",
-        default="spclid,sp_click_id",
+        default=",".join(CLICK_ID_PARAMS),
         metavar="P1,P2",
-        help="run each scenario once per click id parameter (default: spclid,sp_click_id)",
+        help="run each scenario once per click id parameter (default: %(default)s)",
     )
     parser.add_argument(
         "--click-id-storage",

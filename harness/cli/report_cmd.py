@@ -16,8 +16,7 @@ import argparse
 from pathlib import Path
 
 from harness.cli.common import Command, one_line_errors, wants_colour, write_output
-
-FORMATS = ("json", "text", "junit", "html", "sarif")
+from harness.vocab import OUTPUT_FORMATS
 
 
 def configure(parser: argparse.ArgumentParser) -> Command:
@@ -26,18 +25,18 @@ def configure(parser: argparse.ArgumentParser) -> Command:
     merge = sub.add_parser("merge", help="join shard reports (JSON) into one")
     one_line_errors(merge)
     merge.add_argument("reports", nargs="+", metavar="FILE", help="audit JSON reports")
-    merge.add_argument("--format", choices=FORMATS, default="json", help="default: json")
+    merge.add_argument("--format", choices=OUTPUT_FORMATS, default="json", help="default: json")
     merge.add_argument("--output", metavar="FILE", help="default: stdout")
     render = sub.add_parser("render", help="render a saved audit (JSON) in another format")
     one_line_errors(render)
     render.add_argument("report", metavar="FILE", help="an audit JSON report")
-    render.add_argument("--format", choices=FORMATS, default="html", help="default: html")
+    render.add_argument("--format", choices=OUTPUT_FORMATS, default="html", help="default: html")
     render.add_argument("--output", metavar="FILE", help="default: stdout")
     diff = sub.add_parser("diff", help="compare two saved audits: new, unchanged, resolved")
     one_line_errors(diff)
     diff.add_argument("baseline", metavar="BASELINE", help="the earlier audit JSON report")
     diff.add_argument("current", metavar="CURRENT", help="the later audit JSON report")
-    diff.add_argument("--format", choices=FORMATS, default="text", help="default: text")
+    diff.add_argument("--format", choices=OUTPUT_FORMATS, default="text", help="default: text")
     diff.add_argument(
         "--fail-on",
         choices=("new", "any"),

@@ -33,12 +33,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from harness.audit.model import AuditReport, Finding, PageResult
+from harness.audit.model import AuditReport, PageResult
+from harness.rules.model import AuditFinding
+from mock_endpoint.vocab import CLICK_ID_PARAMS
 
 State = Literal["new", "unchanged", "resolved"]
 FAIL_ON = ("new", "any")
 FINGERPRINT_VERSION = "v1"
-CLICK_ID_PARAMS = ("spclid", "sp_click_id")
 VOLATILE_PARAMS = frozenset(
     {"_", "t", "ts", "cb", "sid", "session", "nonce", "rnd", "r", "cachebuster"}
 )
@@ -92,7 +93,7 @@ def stable_evidence(line: str) -> str:
     return _TOKEN.sub(_token, text)
 
 
-def fingerprint(finding: Finding) -> str:
+def fingerprint(finding: AuditFinding) -> str:
     """A stable fingerprint of a finding's evidence (``v1:`` and 16 hex digits)."""
     lines = sorted({stable_evidence(e) for e in finding.evidence})
     digest = hashlib.sha256("\n".join([finding.code, *lines]).encode("utf-8")).hexdigest()
@@ -120,7 +121,7 @@ class Compared:
     """One finding and its state against the baseline."""
 
     state: State
-    finding: Finding
+    finding: AuditFinding
     page_url: str  # the page result's URL (as given)
     journey: str | None
     key: tuple[str, str, str, str]  # code, journey, page, fingerprint

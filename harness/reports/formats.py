@@ -12,11 +12,10 @@ from harness.reports.junit import Case, junit_xml
 from harness.reports.sarif import render_sarif
 from harness.reports.text import render_text
 from harness.rules.table import TABLE
+from harness.vocab import OUTPUT_FORMATS
 
 if TYPE_CHECKING:
     from harness.reports.baseline import Comparison
-
-FORMATS = ("text", "json", "junit", "html", "sarif")
 
 
 def _page_name(page: PageResult) -> str:
@@ -117,4 +116,4 @@ def render(
         return render_html(report, baseline=baseline, fail_on=fail_on)
     if fmt == "sarif":
         return render_sarif(report, baseline=baseline)
-    raise UsageError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    raise UsageError(f"--format {fmt!r}: expected one of {', '.join(OUTPUT_FORMATS)}")

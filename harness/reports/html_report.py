@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from harness.audit.model import SEVERITIES, AuditReport
+from harness.audit.model import AuditReport
 from harness.reports.render import environment
 from harness.reports.text import summary_line
+from mock_endpoint.vocab import SEVERITIES
 
 if TYPE_CHECKING:
     from harness.reports.baseline import Comparison

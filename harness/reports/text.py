@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from harness.audit.crawl import normalise
-from harness.audit.model import SEVERITIES, AuditReport, PageResult
+from harness.audit.model import AuditReport, PageResult
 from harness.reports.baseline import Comparison, gate_exit_code
+from mock_endpoint.vocab import CLICK_ID_PARAMS, DEFAULT_CLICK_ID_PARAM, SEVERITIES
 
 _COLOURS = {"error": "31", "warning": "33", "info": "36", "problem": "35", "ok": "32", "dim": "2"}
 
@@ -21,7 +22,7 @@ def _clean(text: str) -> str:
 
 def _moved(url: str, final: str, param: str) -> bool:
     """Did the page end elsewhere than asked (click id parameters aside)?"""
-    drop = (param, "spclid", "sp_click_id")
+    drop = (param, *CLICK_ID_PARAMS)
     return normalise(url, drop) != normalise(final, drop)
 
 
@@ -149,7 +150,7 @@ def render_text(
 ) -> str:
     """With ``baseline``, new findings are marked ``NEW`` and resolved ones listed at the end."""
     out: list[str] = []
-    param = str(report.options.get("click_id_param") or "spclid")
+    param = str(report.options.get("click_id_param") or DEFAULT_CLICK_ID_PARAM)
     for page in report.pages:
         out.extend(_page_lines(page, colour, verbose, param, baseline))
         out.append("")

@@ -4,45 +4,16 @@
     for finding in evaluate(timeline, RuleConfig()):
         print(finding.code, finding.severity, finding.message)
 
-Every code, its severity, meaning, evidence and fix is documented in docs/findings.md.
+Every code, its severity, meaning, evidence and fix is documented in docs/findings.md. The value
+types and the registry are in :mod:`harness.rules.model`, the engine that runs the registered
+rules in :mod:`harness.rules.engine`.
 """
 
 from __future__ import annotations
 
-from harness.capture.timeline import Timeline
-from harness.rules.checks import (  # noqa: F401 - registers the checks
-    clickid,
-    csp,
-    event_ids,
-    events,
-    evidence,
-    flow,
-    install,
-    noscript,
-)
-from harness.rules.model import (
-    AuditFinding,
-    Rule,
-    RuleConfig,
-    RuleSpec,
-    Severity,
-    build_rules,
-    run_rules,
-)
-from harness.rules.table import TABLE
-
-RULES: dict[str, Rule] = build_rules(TABLE)
-
-
-def codes() -> tuple[str, ...]:
-    """Every rule code, in table order."""
-    return tuple(RULES)
-
-
-def evaluate(timeline: Timeline, config: RuleConfig | None = None) -> list[AuditFinding]:
-    """Every finding for ``timeline``, sorted by severity, code, page and message."""
-    return run_rules(RULES.values(), timeline, config or RuleConfig())
-
+from harness.rules.engine import RULES, codes, evaluate, run_rules
+from harness.rules.model import AuditFinding, Rule, RuleConfig, RuleSpec
+from mock_endpoint.vocab import Severity
 
 __all__ = [
     "RULES",
@@ -53,4 +24,5 @@ __all__ = [
     "Severity",
     "codes",
     "evaluate",
+    "run_rules",
 ]

@@ -23,6 +23,7 @@ from harness.rules.html import LEGACY_HOST, HtmlFacts, analyse, is_script_url
 from harness.rules.model import RuleConfig
 from mock_endpoint.records import PixelEvent, Record
 from mock_endpoint.validation.values import personal_data
+from mock_endpoint.vocab import CLICK_ID_PARAMS
 
 SENSITIVE_PARAMS = frozenset(
     {
@@ -39,8 +40,7 @@ SENSITIVE_PARAMS = frozenset(
         "device_id",
         "uid",
         "click_id",
-        "spclid",
-        "sp_click_id",
+        *CLICK_ID_PARAMS,
     }
 )
 NON_EVENTS = frozenset({"conf", "alias"})

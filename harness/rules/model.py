@@ -3,23 +3,21 @@
 A rule is one small check function registered with :func:`check` under a code from the one
 table in :mod:`harness.rules.table` (code, severity, title, fix, source). The check receives the
 precomputed :class:`~harness.rules.facts.Facts` of a timeline and yields :class:`Hit` values;
-:func:`evaluate` turns hits into sorted, deduplicated :class:`AuditFinding` values.
+:class:`Rule.run` turns hits into :class:`AuditFinding` values; the engine
+(:mod:`harness.rules.engine`) runs the registered rules and sorts and deduplicates their findings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from mock_endpoint.hosts import IMAGE_HOST, INGEST_HOST, SCRIPT_HOST
+from mock_endpoint.vocab import CLICK_ID_PARAMS, SEVERITY_ORDER, Severity
 
 if TYPE_CHECKING:
-    from harness.capture.timeline import Timeline
     from harness.rules.facts import Facts
-
-Severity = Literal["error", "warning", "info"]
-SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +50,7 @@ class RuleConfig:
     """What the auditor assumes about the pixel and the site (defaults: docs/evidence.md §4-§6)."""
 
     # Query parameters carrying the click id (Spotify: spclid; the setup guide: sp_click_id).
-    click_id_params: tuple[str, ...] = ("spclid", "sp_click_id")
+    click_id_params: tuple[str, ...] = CLICK_ID_PARAMS
     # Where a persisted click id counts: any of "cookie", "local", "session".
     click_id_storage: tuple[str, ...] = ("cookie", "local", "session")
     # Names the click id must be stored under (cookie names or storage keys); empty = any name.
@@ -181,17 +179,3 @@ def build_rules(specs: Iterable[RuleSpec]) -> dict[str, Rule]:
     if missing:
         raise RuntimeError(f"checks without a table entry: {', '.join(sorted(missing))}")
     return rules
-
-
-def run_rules(rules: Iterable[Rule], timeline: Timeline, config: RuleConfig) -> list[AuditFinding]:
-    from harness.rules.facts import Facts
-
-    facts = Facts(timeline, config)
-    findings: dict[tuple[Any, ...], AuditFinding] = {}
-    for rule in rules:
-        if rule.code in config.disabled or (rule.optional and rule.code not in config.enable):
-            continue
-        for finding in rule.run(facts):
-            key = (finding.code, finding.page, finding.message)
-            findings.setdefault(key, finding)
-    return sorted(findings.values(), key=AuditFinding.sort_key)

@@ -23,13 +23,13 @@ from mock_endpoint.endpoints.common import (
     stored_text,
     trace_id,
 )
-from mock_endpoint.records import Finding, PixelEvent
+from mock_endpoint.records import PixelEvent, ValidationFinding
 from mock_endpoint.validation import validate_capi_auth, validate_capi_envelope
 from mock_endpoint.validation.registry import finding
 
 
 def capi_error(
-    status: int, code: str, message: str, findings: tuple[Finding, ...] = ()
+    status: int, code: str, message: str, findings: tuple[ValidationFinding, ...] = ()
 ) -> web.Response:
     tid = trace_id()
     return web.json_response(

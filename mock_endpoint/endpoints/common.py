@@ -13,11 +13,12 @@ from aiohttp import web
 
 from mock_endpoint.faults import HELD_KEY, RECORD_ID_KEY
 from mock_endpoint.hosts import bare_host
-from mock_endpoint.records import Finding, PixelEvent, Record
+from mock_endpoint.records import PixelEvent, Record, ValidationFinding
 from mock_endpoint.session import DEFAULT_SESSION, SessionKeys, Tag, read_tag
 from mock_endpoint.store import RecordStore
 from mock_endpoint.validation.params import PARAMETERS, coerce
 from mock_endpoint.validation.registry import finding
+from mock_endpoint.vocab import RecordKind
 
 DEFAULT_MAX_BODY = 1024 * 1024  # bytes; larger bodies get 413
 DEFAULT_MAX_QUERY = 8 * 1024  # bytes of query string; longer gets 414
@@ -81,11 +82,11 @@ def page_of(request: web.Request) -> str | None:
 def record(
     request: web.Request,
     *,
-    kind: str,
+    kind: RecordKind,
     status: int,
     payload: Any = None,
     events: tuple[PixelEvent, ...] = (),
-    findings: tuple[Finding, ...] = (),
+    findings: tuple[ValidationFinding, ...] = (),
     page: str | None = None,
     query: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,

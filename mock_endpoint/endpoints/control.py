@@ -18,8 +18,9 @@ from aiohttp import web
 
 from mock_endpoint.dedup import dedup_report
 from mock_endpoint.endpoints.common import KEYS_KEY, BadRequest, json_error, jsonable, store_of
+from mock_endpoint.openapi import build_openapi
 from mock_endpoint.records import Record
-from mock_endpoint.routes import PREFIX, path_param
+from mock_endpoint.routes import PREFIX, ROUTES_KEY, path_param
 from mock_endpoint.session import HEADER, UA_TOKEN, valid_session_id
 from mock_endpoint.store import RecordFilter
 from mock_endpoint.validation import all_rules
@@ -393,6 +394,5 @@ code{font-size:12px;word-break:break-all} #state{color:#666}
 
 
 async def openapi_document(request: web.Request) -> web.Response:
-    from mock_endpoint.openapi import build_openapi
-
-    return respond(build_openapi(f"{request.scheme}://{request.host}"))
+    routes = request.app[ROUTES_KEY]
+    return respond(build_openapi(routes, f"{request.scheme}://{request.host}"))

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from mock_endpoint.endpoints.common import record, typed_query_param
 from mock_endpoint.endpoints.script import gif_response
-from mock_endpoint.records import Finding, PixelEvent
+from mock_endpoint.records import PixelEvent, ValidationFinding
 from mock_endpoint.validation import validate_pixel_event
 from mock_endpoint.validation.registry import finding
 
@@ -48,7 +48,7 @@ async def image_pixel(request: web.Request) -> web.Response:
     )
     if action not in IMAGE_ACTIONS:
         findings = (
-            Finding(
+            ValidationFinding(
                 "UNKNOWN_EVENT",
                 "warning",
                 f"image pixel action a={action!r} is not one of {'|'.join(IMAGE_ACTIONS)}",

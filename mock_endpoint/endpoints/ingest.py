@@ -24,7 +24,7 @@ from mock_endpoint.endpoints.common import (
     require_content_type,
     stored_text,
 )
-from mock_endpoint.records import Finding, PixelEvent
+from mock_endpoint.records import PixelEvent, ValidationFinding
 from mock_endpoint.validation import validate_pixel_event
 from mock_endpoint.validation.registry import finding
 
@@ -87,9 +87,9 @@ def _id_or_none(value: Any) -> str | None:
     return _str_or_none(value)
 
 
-def findings_for(events: tuple[PixelEvent, ...]) -> tuple[Finding, ...]:
+def findings_for(events: tuple[PixelEvent, ...]) -> tuple[ValidationFinding, ...]:
     """The rule table over every event; with several events, messages name the event."""
-    found: list[Finding] = []
+    found: list[ValidationFinding] = []
     for i, e in enumerate(events):
         for f in validate_pixel_event(e.name, e.key, e.params):
             found.append(

@@ -22,7 +22,7 @@ from mock_endpoint.endpoints.common import (
     stored_text,
     typed_query_param,
 )
-from mock_endpoint.records import Finding, PixelEvent
+from mock_endpoint.records import PixelEvent, ValidationFinding
 from mock_endpoint.validation import (
     validate_conversion,
     validate_conversion_auth,
@@ -110,7 +110,9 @@ async def noscript_pixel(request: web.Request) -> web.Response:
     if name is None or not name.strip():
         findings = (
             *(f for f in findings if f.code != "UNKNOWN_EVENT"),
-            Finding("UNKNOWN_EVENT", "warning", "noscript pixel without an ev= event name"),
+            ValidationFinding(
+                "UNKNOWN_EVENT", "warning", "noscript pixel without an ev= event name"
+            ),
         )
     status = 200
     record(request, kind="noscript", status=status, events=(event,), findings=findings)

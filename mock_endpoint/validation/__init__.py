@@ -2,7 +2,7 @@
 
     from mock_endpoint.validation import validate_pixel_event
     validate_pixel_event("purchase", key, {"value": "79,99", "currency": "USD"})
-    # (Finding('INVALID_VALUE', 'error', "value '79,99' (str) is not a number >= 0"),)
+    # (ValidationFinding('INVALID_VALUE', 'error', "value '79,99' (str) is not a number >= 0"),)
 
 Every rule is registered in :mod:`mock_endpoint.validation.registry` with a stable code, a
 severity, a scope (pixel, capi, conversion) and a description; :func:`all_rules` lists them.
@@ -19,13 +19,13 @@ from mock_endpoint.validation.capi import (
 )
 from mock_endpoint.validation.conversion import validate_conversion, validate_conversion_auth
 from mock_endpoint.validation.pixel import KNOWN_EVENTS, validate_pixel_event
-from mock_endpoint.validation.registry import Rule, all_rules, get_rule, rules_for
+from mock_endpoint.validation.registry import ValidationRule, all_rules, get_rule, rules_for
 from mock_endpoint.validation.values import is_placeholder, iso4217_codes
 
 __all__ = [
     "CAPI_EVENT_NAMES",
     "KNOWN_EVENTS",
-    "Rule",
+    "ValidationRule",
     "all_rules",
     "get_rule",
     "is_placeholder",

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from mock_endpoint.records import Finding
+from mock_endpoint.records import ValidationFinding
 from mock_endpoint.validation.params import conforms
 from mock_endpoint.validation.registry import declare, finding, rule, rules_for
 from mock_endpoint.validation.timeparse import future_problem, utc_time_problem
@@ -457,7 +457,9 @@ def capi_placeholder(s: CapiEvent) -> Iterator[str]:
             yield f"{path} is an unfilled placeholder: {show(value)}"
 
 
-def validate_capi_auth(authorization: str | None, tokens: frozenset[str]) -> tuple[Finding, ...]:
+def validate_capi_auth(
+    authorization: str | None, tokens: frozenset[str]
+) -> tuple[ValidationFinding, ...]:
     """401 without a bearer token; 403 for a token not in ``tokens`` (when any are configured)."""
     scheme, _, token = (authorization or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -467,7 +469,9 @@ def validate_capi_auth(authorization: str | None, tokens: frozenset[str]) -> tup
     return ()
 
 
-def validate_capi_envelope(payload: Any, now: datetime | None = None) -> tuple[Finding, ...]:
+def validate_capi_envelope(
+    payload: Any, now: datetime | None = None
+) -> tuple[ValidationFinding, ...]:
     """Every finding for a CAPI request body: the envelope, then each event."""
     now = now or datetime.now(UTC)
     envelope = CapiEnvelope(payload)
@@ -480,7 +484,7 @@ def validate_capi_envelope(payload: Any, now: datetime | None = None) -> tuple[F
 
 def validate_capi_event(
     event: dict[str, Any], *, index: int = 0, now: datetime | None = None
-) -> tuple[Finding, ...]:
+) -> tuple[ValidationFinding, ...]:
     """Every finding for one CAPI event object."""
     subject = CapiEvent(index, event, now or datetime.now(UTC))
     return tuple(

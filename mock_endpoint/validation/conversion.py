@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from mock_endpoint.records import Finding
+from mock_endpoint.records import ValidationFinding
 from mock_endpoint.validation.capi import EMAIL_RE
 from mock_endpoint.validation.pixel import KNOWN_EVENTS, PixelSubject
 from mock_endpoint.validation.registry import declare, finding, rule, rules_for
@@ -172,7 +172,7 @@ def invalid_hash(s: Conversion) -> Iterator[str]:
 
 def validate_conversion_auth(
     authorization: str | None, tokens: frozenset[str]
-) -> tuple[Finding, ...]:
+) -> tuple[ValidationFinding, ...]:
     scheme, _, token = (authorization or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return (
@@ -183,7 +183,7 @@ def validate_conversion_auth(
     return ()
 
 
-def validate_conversion(body: Any, now: datetime | None = None) -> tuple[Finding, ...]:
+def validate_conversion(body: Any, now: datetime | None = None) -> tuple[ValidationFinding, ...]:
     """Every finding for a guide conversion body, then the pixel rules on custom_data."""
     from mock_endpoint.validation.pixel import validate_pixel_event
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mock_endpoint.records import Finding
+from mock_endpoint.records import ValidationFinding
 from mock_endpoint.validation.params import (
     EXPECTED,
     LINE_ITEM_FIELDS,
@@ -239,7 +239,7 @@ def personal_data_in_event(s: PixelSubject) -> Iterator[str]:
 
 def validate_pixel_event(
     name: str, key: str | None, params: Mapping[str, Any]
-) -> tuple[Finding, ...]:
+) -> tuple[ValidationFinding, ...]:
     """Every finding for one pixel event, in rule-table order."""
     subject = PixelSubject(name, key, params if isinstance(params, Mapping) else {})
     return tuple(f for r in rules_for("pixel") for f in r.run(subject))
