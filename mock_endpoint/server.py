@@ -76,7 +76,7 @@ class MockEndpoint:
             self.control_token = None
         else:
             self.control_token = str(control_token)
-        self._advertise_host, self._advertise_port = _split_address(advertise or "")
+        self._advertise_host, self._advertise_port = split_address(advertise or "")
         extra = _extra_names(host, self._advertise_host)
         self.certificate: ServerCertificate = issue((*GUARDED_HOSTS, *GUARDED_PATTERNS, *extra))
         self.control_certificate: ServerCertificate = issue(
@@ -259,7 +259,7 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _split_address(text: str) -> tuple[str, int]:
+def split_address(text: str) -> tuple[str, int]:
     """``HOST[:PORT]`` (``[::1]:8443`` for IPv6) → (host, port or 0)."""
     text = text.strip()
     if not text:

@@ -5,29 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from mock_endpoint.studio.hashing import hash_email
 from mock_endpoint.studio.uploads import UploadError, check_upload
+from tests.cli import spdt
 
 ANN = "71d4f55f72fa128dfb468a1a3901507c804b74316488744d769d7f4b16696476"  # sha256 ann@example.com
 EMPTY = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 IDFA = "6d92078a-8246-4ba4-ae5b-76104861e7dc"
-
-
-def spdt(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "harness.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
 
 
 def good_hashes(n: int) -> list[str]:

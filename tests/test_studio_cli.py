@@ -4,25 +4,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.cli import spdt
 from tests.mock_cli import running_mock
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "studio"
 KEY = "0123456789abcdef0123456789abcdef"
-
-
-def spdt(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "harness.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_attribute_the_worked_example(tmp_path: Path, cli_env: dict[str, str]) -> None:

@@ -21,7 +21,7 @@ from harness.audit.options import AuditOptions
 from harness.audit.page import PageAudit, Target, rule_config
 from harness.browser.remote import endpoint_label
 from harness.errors import HarnessError, UsageError
-from mock_endpoint.server import MockEndpoint
+from mock_endpoint.server import MockEndpoint, split_address
 
 Progress = Callable[[int, int, str], None]
 _STOP = None
@@ -320,17 +320,11 @@ class AuditRun:
 
 def mock_listen(text: str | None) -> tuple[str, int]:
     """``ADDR[:PORT]`` (``--mock-listen``) → (address, port; 0 a free one)."""
-    if not text:
-        return "127.0.0.1", 0
-    host, port = text, "0"
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        port = rest[1:] if rest.startswith(":") else "0"
-    elif text.count(":") == 1:
-        host, _, port = text.partition(":")
-    if not host or not port.isdigit() or int(port) > 65535:
-        raise UsageError(f"--mock-listen {text!r} is not ADDR[:PORT] (e.g. 0.0.0.0:8443)")
-    return host, int(port)
+    try:
+        host, port = split_address(text or "")
+    except ValueError:
+        raise UsageError(f"--mock-listen {text!r} is not ADDR[:PORT] (e.g. 0.0.0.0:8443)") from None
+    return host or "127.0.0.1", port
 
 
 def run_audit(options: AuditOptions, progress: Progress | None = None) -> AuditReport:
