@@ -28,9 +28,12 @@ from harness.capture.timeline import (
     Timeline,
 )
 from harness.rules import RULES, AuditFinding, RuleConfig, codes, evaluate
+from harness.rules.engine import CHECK_MODULES, published
 from harness.rules.html import analyse
+from harness.rules.model import Hit, Rule
+from harness.rules.model import rule as register_rule
 from mock_endpoint.records import PixelEvent, Record, ValidationFinding
-from tests.spec import LATER_CODES, REAL_SITE_CODES, REQUIRED_CODES
+from tests.spec import LATER_CODES, PUBLISHED_ORDER, REAL_SITE_CODES, REQUIRED_CODES
 
 KEY = "0123456789abcdef0123456789abcdef"
 KEY2 = "fedcba9876543210fedcba9876543210"
@@ -233,6 +236,42 @@ def test_every_rule_has_title_fix_and_source() -> None:
         assert rule.title, rule.code
         assert rule.fix, rule.code
         assert rule.source, rule.code
+
+
+def test_the_published_order_keeps_every_rule_in_its_place() -> None:
+    assert [c for c in codes() if c in PUBLISHED_ORDER] == list(PUBLISHED_ORDER)
+
+
+def test_the_published_order_follows_the_check_modules() -> None:
+    reordered = published(RULES.values(), tuple(reversed(CHECK_MODULES)))
+    assert list(reordered)[:1] == ["EVIDENCE_TAMPERING"]
+    assert list(reordered)[-8:] == list(codes()[:8])  # install's rules, in definition order
+    assert set(reordered) == set(RULES)
+
+
+def _no_hits(facts: object) -> list[Hit]:
+    return []
+
+
+def test_a_rule_outside_the_check_modules_is_refused() -> None:
+    stray = Rule("STRAY_RULE", "info", "a rule", "fix it", "harness", _no_hits)
+    with pytest.raises(RuntimeError, match="outside the engine's check modules: STRAY_RULE"):
+        published([*RULES.values(), stray], CHECK_MODULES)
+
+
+def test_a_code_registered_twice_is_refused() -> None:
+    register = register_rule("PIXEL_NOT_FOUND", "error", title="t", fix="f", source="live pixel")
+    with pytest.raises(ValueError, match="rule PIXEL_NOT_FOUND is registered twice"):
+        register(_no_hits)
+    assert RULES["PIXEL_NOT_FOUND"].check is not _no_hits
+
+
+def test_a_check_registered_for_two_codes_is_refused() -> None:
+    check = RULES["MISSING_CONF"].check
+    register = register_rule("MISSING_CONF_AGAIN", "error", title="t", fix="f", source="live pixel")
+    with pytest.raises(ValueError, match="missing_conf is already the check of rule MISSING_CONF"):
+        register(check)
+    assert "MISSING_CONF_AGAIN" not in codes()
 
 
 def test_docs_list_every_code() -> None:

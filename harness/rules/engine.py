@@ -3,9 +3,9 @@ timeline.
 
 Each rule is registered where its check is defined (``@rule`` in :mod:`harness.rules.checks`).
 The published order (``codes()``, SARIF's rule list, the JUnit cases of each page) is the order
-of :data:`CHECK_MODULES`, then the order in which each module defines its rules; a rule added at
-the end of the last module, or in a new module appended to :data:`CHECK_MODULES`, leaves the
-position of every existing rule unchanged.
+of :data:`CHECK_MODULES`, then the order in which each module defines its rules (docs/findings.md);
+a new rule takes its place where its module defines it, and the existing rules keep their
+relative order.
 
 It sits above :mod:`harness.rules.model` (the value types and the registry) and
 :mod:`harness.rules.facts` (what the checks read), so neither of those imports the other's user.
