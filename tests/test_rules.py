@@ -1580,3 +1580,64 @@ def test_multiple_pixel_keys_names_where_each_key_is_configured() -> None:
         f"{SHOWN_LANDING}",
         "spdt('conf') with key fedcba…3210 called from https://agency.example/pixel.js",
     )
+
+
+# -- personal data in the page URL the pixel sends ----------------------------------------------
+
+PAGE_URL_CODE = "PERSONAL_DATA_IN_PAGE_URL"
+WITH_PAGE_URL = RuleConfig(enable=frozenset({PAGE_URL_CODE}))
+
+
+def thanks_at(url: str) -> Timeline:
+    """A correct purchase on a thank-you page at ``url``, as the live pixel delivers it: the
+    page URL goes with the event."""
+    params = {"value": 79.99, "currency": "USD", "order_id": "SP-1", "event_id": "e-1"}
+    base = good()
+    return replace(
+        base,
+        pages=(
+            *base.pages,
+            page(url, doc(official(events="w.spdt('purchase', {});") + noscript())),
+        ),
+        calls=(
+            *base.calls,
+            call(1, "conf", {"key": KEY}, url=url),
+            call(2, "purchase", params, url=url),
+        ),
+        records=(*base.records, ingest("purchase", params, url=url)),
+        network=(*base.network, script_hit(url)),
+        storage=(*base.storage, snapshot(url, cookies=(cookie("_spdt_click_id", CLICK),))),
+    )
+
+
+def test_an_email_in_the_page_url_the_pixel_sends_is_a_warning() -> None:
+    timeline = thanks_at(f"{THANKS}?email=jane.doe%40example.com&order=SP-1")
+    result = found(timeline, WITH_PAGE_URL)
+    assert set(result) == {PAGE_URL_CODE}
+    (finding,) = result[PAGE_URL_CODE]
+    assert finding.severity == "warning"
+    assert finding.message == (
+        f"The page URL {THANKS}?email=jane…&order=SP-1 holds an email address in query "
+        "parameter email, and the pixel sent it with 1 event(s) (purchase)."
+    )
+    assert finding.page == f"{THANKS}?email=jane…&order=SP-1"
+    assert len(finding.evidence) == 1
+    assert finding.evidence[0].endswith(f": purchase url={THANKS}?email=jane…&order=SP-1")
+    text = json.dumps(finding.to_json())
+    assert "example.com" not in text
+    assert "jane.doe" not in text
+
+
+def test_an_email_in_the_path_of_the_page_url_is_named_and_shortened() -> None:
+    timeline = thanks_at("https://shop.test/account/jane.doe@example.com/thanks")
+    (finding,) = found(timeline, WITH_PAGE_URL)[PAGE_URL_CODE]
+    assert finding.message == (
+        "The page URL https://shop.test/account/jane…/thanks holds an email address in the "
+        "path, and the pixel sent it with 1 event(s) (purchase)."
+    )
+    assert "example.com" not in json.dumps(finding.to_json())
+
+
+def test_a_page_url_without_an_email_or_the_rule_not_enabled_is_silent() -> None:
+    assert found(thanks_at(f"{THANKS}?order=SP-1&ref=mail"), WITH_PAGE_URL) == {}
+    assert found(thanks_at(f"{THANKS}?email=jane.doe%40example.com")) == {}

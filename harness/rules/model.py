@@ -86,7 +86,8 @@ class RuleConfig:
     redact: bool = True
     # Codes not to report.
     disabled: frozenset[str] = frozenset()
-    # Optional codes to report too (off by default): BASE_CODE_NOT_IN_HEAD.
+    # Optional codes to report too (off by default): BASE_CODE_NOT_IN_HEAD,
+    # PERSONAL_DATA_IN_PAGE_URL.
     enable: frozenset[str] = frozenset()
 
     @property
