@@ -18,8 +18,8 @@ from harness.errors import FixtureSiteError, UsageError
 from harness.flows.journey import parse_journey
 from harness.rules import codes
 
-# Every code a scenario may name in `findings` or `must_not`: the auditor's table
-# (harness/rules/table.py).
+# Every code a scenario may name in `findings` or `must_not`: the auditor's registered rules
+# (``@rule`` in harness/rules/checks/).
 KNOWN_FINDING_CODES: frozenset[str] = frozenset(codes())
 
 

@@ -22,6 +22,11 @@ DEFAULT_WORKERS = 3
 
 @dataclass(frozen=True, slots=True)
 class ScenarioResult:
+    """One catalogue scenario run with one click id parameter: the findings the auditor
+    reported against the ones the scenario declares (``expected``; ``must_not`` names codes it
+    must never report), the flow steps that could not run, and how long it took. A scenario
+    passes (:attr:`ok`) when it reported exactly its declared findings and every step ran."""
+
     scenario: str
     summary: str
     click_id_param: str
@@ -33,26 +38,33 @@ class ScenarioResult:
 
     @property
     def codes(self) -> frozenset[str]:
+        """The codes the auditor reported."""
         return frozenset(f.code for f in self.findings)
 
     @property
     def missing(self) -> frozenset[str]:
+        """Declared codes the auditor did not report."""
         return self.expected - self.codes
 
     @property
     def unexpected(self) -> frozenset[str]:
+        """Reported codes the scenario does not declare (``must_not`` codes among them)."""
         return self.codes - self.expected
 
     @property
     def ok(self) -> bool:
+        """Exactly the declared findings, and every flow step ran."""
         return not self.missing and not self.unexpected and not self.problems
 
     @property
     def name(self) -> str:
+        """``scenario[click_id_param]``, as reports and test ids show it."""
         return f"{self.scenario}[{self.click_id_param}]"
 
 
 def run_scenario(lab: Harness, scenario: Scenario, click_id_param: str) -> ScenarioResult:
+    """Run ``scenario``'s flow in a fresh context of ``lab`` (landing with a new click id under
+    ``click_id_param``) and audit the captured timeline with the default rule configuration."""
     started = time.monotonic()
     storage = scenario.click_id_storage or lab.click_id_storage
     with lab.new_context(click_id_param=click_id_param, click_id_storage=storage) as ctx:

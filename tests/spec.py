@@ -54,3 +54,15 @@ REAL_SITE_CODES: tuple[str, ...] = (
 LATER_CODES: dict[str, str] = {
     "EVIDENCE_TAMPERING": "error",
 }
+
+
+# The published order of the rules (codes(), SARIF's rule list, JUnit cases) as users have seen
+# it: a new rule may take its place anywhere, but these keep their relative order.
+PUBLISHED_ORDER: tuple[str, ...] = (
+    *REQUIRED_CODES,
+    "BASE_CODE_NOT_IN_HEAD",
+    *CI_GATE_CODES,
+    *REAL_SITE_CODES,
+    "LEGACY_PODSIGHTS_LOADER",
+    *LATER_CODES,
+)

@@ -11,7 +11,7 @@ import yaml
 
 from fixture_sites.server import FixtureServer
 from harness.catalogue import load_catalogue
-from harness.rules.table import TABLE
+from harness.rules import RULES
 from tests.audit_helpers import codes, read_json, site_args, spdt
 
 pytestmark = pytest.mark.browser
@@ -79,7 +79,7 @@ def test_each_scenario_journey_yields_exactly_its_findings(
             )
     assert not mismatches, "\n".join(mismatches)
     # the catalogue declares error findings (e.g. placeholder-key's INVALID_PIXEL_KEY): exit 1
-    severity = {spec.code: spec.severity for spec in TABLE}
+    severity = {code: rule.severity for code, rule in RULES.items()}
     assert any(severity[c] == "error" for s in catalogue.values() for c in s.findings)
     assert done.returncode == 1, done.stderr
     assert report["summary"]["exit_code"] == done.returncode

@@ -29,7 +29,7 @@ from harness.audit.model import PROBLEM_KINDS
 from harness.cli.audit_cmd import ProgressBar
 from harness.errors import UsageError
 from harness.reports.formats import render
-from harness.rules.table import TABLE
+from harness.rules import RULES
 from tests.audit_helpers import spdt
 
 EVIL = '<script>alert(1)</script>"&\x1b[31m'
@@ -195,7 +195,7 @@ def test_junit_has_one_case_per_page_and_rule() -> None:
     xml = render(_report(_page(0, ERROR), _page(1, problem=Problem("timeout", "slow"))), "junit")
     root = ET.fromstring(xml.split("\n", 1)[1])
     cases = root.findall(".//testcase")
-    assert len(cases) == len(TABLE) + 1
+    assert len(cases) == len(RULES) + 1
     failed = [c for c in cases if c.find("failure") is not None]
     assert sorted(c.get("name", "") for c in failed) == ["INVALID_CURRENCY", "audit"]
 

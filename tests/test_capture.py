@@ -11,7 +11,7 @@ from harness import Harness, PixelContext
 from harness.capture.initiator import describe
 from harness.capture.timeline import Timeline
 from harness.rules import AuditFinding, RuleConfig, evaluate
-from harness.rules.facts import redact
+from harness.rules.redaction import redact
 from tests.pages import PageServer
 
 pytestmark = pytest.mark.browser

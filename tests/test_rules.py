@@ -28,9 +28,12 @@ from harness.capture.timeline import (
     Timeline,
 )
 from harness.rules import RULES, AuditFinding, RuleConfig, codes, evaluate
+from harness.rules.engine import CHECK_MODULES, published
 from harness.rules.html import analyse
+from harness.rules.model import Hit, Rule
+from harness.rules.model import rule as register_rule
 from mock_endpoint.records import PixelEvent, Record, ValidationFinding
-from tests.spec import LATER_CODES, REAL_SITE_CODES, REQUIRED_CODES
+from tests.spec import LATER_CODES, PUBLISHED_ORDER, REAL_SITE_CODES, REQUIRED_CODES
 
 KEY = "0123456789abcdef0123456789abcdef"
 KEY2 = "fedcba9876543210fedcba9876543210"
@@ -233,6 +236,42 @@ def test_every_rule_has_title_fix_and_source() -> None:
         assert rule.title, rule.code
         assert rule.fix, rule.code
         assert rule.source, rule.code
+
+
+def test_the_published_order_keeps_every_rule_in_its_place() -> None:
+    assert [c for c in codes() if c in PUBLISHED_ORDER] == list(PUBLISHED_ORDER)
+
+
+def test_the_published_order_follows_the_check_modules() -> None:
+    reordered = published(RULES.values(), tuple(reversed(CHECK_MODULES)))
+    assert list(reordered)[:1] == ["EVIDENCE_TAMPERING"]
+    assert list(reordered)[-8:] == list(codes()[:8])  # install's rules, in definition order
+    assert set(reordered) == set(RULES)
+
+
+def _no_hits(facts: object) -> list[Hit]:
+    return []
+
+
+def test_a_rule_outside_the_check_modules_is_refused() -> None:
+    stray = Rule("STRAY_RULE", "info", "a rule", "fix it", "harness", _no_hits)
+    with pytest.raises(RuntimeError, match="outside the engine's check modules: STRAY_RULE"):
+        published([*RULES.values(), stray], CHECK_MODULES)
+
+
+def test_a_code_registered_twice_is_refused() -> None:
+    register = register_rule("PIXEL_NOT_FOUND", "error", title="t", fix="f", source="live pixel")
+    with pytest.raises(ValueError, match="rule PIXEL_NOT_FOUND is registered twice"):
+        register(_no_hits)
+    assert RULES["PIXEL_NOT_FOUND"].check is not _no_hits
+
+
+def test_a_check_registered_for_two_codes_is_refused() -> None:
+    check = RULES["MISSING_CONF"].check
+    register = register_rule("MISSING_CONF_AGAIN", "error", title="t", fix="f", source="live pixel")
+    with pytest.raises(ValueError, match="missing_conf is already the check of rule MISSING_CONF"):
+        register(check)
+    assert "MISSING_CONF_AGAIN" not in codes()
 
 
 def test_docs_list_every_code() -> None:
@@ -1541,3 +1580,64 @@ def test_multiple_pixel_keys_names_where_each_key_is_configured() -> None:
         f"{SHOWN_LANDING}",
         "spdt('conf') with key fedcba…3210 called from https://agency.example/pixel.js",
     )
+
+
+# -- personal data in the page URL the pixel sends ----------------------------------------------
+
+PAGE_URL_CODE = "PERSONAL_DATA_IN_PAGE_URL"
+WITH_PAGE_URL = RuleConfig(enable=frozenset({PAGE_URL_CODE}))
+
+
+def thanks_at(url: str) -> Timeline:
+    """A correct purchase on a thank-you page at ``url``, as the live pixel delivers it: the
+    page URL goes with the event."""
+    params = {"value": 79.99, "currency": "USD", "order_id": "SP-1", "event_id": "e-1"}
+    base = good()
+    return replace(
+        base,
+        pages=(
+            *base.pages,
+            page(url, doc(official(events="w.spdt('purchase', {});") + noscript())),
+        ),
+        calls=(
+            *base.calls,
+            call(1, "conf", {"key": KEY}, url=url),
+            call(2, "purchase", params, url=url),
+        ),
+        records=(*base.records, ingest("purchase", params, url=url)),
+        network=(*base.network, script_hit(url)),
+        storage=(*base.storage, snapshot(url, cookies=(cookie("_spdt_click_id", CLICK),))),
+    )
+
+
+def test_an_email_in_the_page_url_the_pixel_sends_is_a_warning() -> None:
+    timeline = thanks_at(f"{THANKS}?email=jane.doe%40example.com&order=SP-1")
+    result = found(timeline, WITH_PAGE_URL)
+    assert set(result) == {PAGE_URL_CODE}
+    (finding,) = result[PAGE_URL_CODE]
+    assert finding.severity == "warning"
+    assert finding.message == (
+        f"The page URL {THANKS}?email=jane…&order=SP-1 holds an email address in query "
+        "parameter email, and the pixel sent it with 1 event(s) (purchase)."
+    )
+    assert finding.page == f"{THANKS}?email=jane…&order=SP-1"
+    assert len(finding.evidence) == 1
+    assert finding.evidence[0].endswith(f": purchase url={THANKS}?email=jane…&order=SP-1")
+    text = json.dumps(finding.to_json())
+    assert "example.com" not in text
+    assert "jane.doe" not in text
+
+
+def test_an_email_in_the_path_of_the_page_url_is_named_and_shortened() -> None:
+    timeline = thanks_at("https://shop.test/account/jane.doe@example.com/thanks")
+    (finding,) = found(timeline, WITH_PAGE_URL)[PAGE_URL_CODE]
+    assert finding.message == (
+        "The page URL https://shop.test/account/jane…/thanks holds an email address in the "
+        "path, and the pixel sent it with 1 event(s) (purchase)."
+    )
+    assert "example.com" not in json.dumps(finding.to_json())
+
+
+def test_a_page_url_without_an_email_or_the_rule_not_enabled_is_silent() -> None:
+    assert found(thanks_at(f"{THANKS}?order=SP-1&ref=mail"), WITH_PAGE_URL) == {}
+    assert found(thanks_at(f"{THANKS}?email=jane.doe%40example.com")) == {}

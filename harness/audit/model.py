@@ -31,6 +31,7 @@ MAX_REPORT_BYTES = 512 * 1024 * 1024
 
 
 def now_iso() -> str:
+    """The current UTC time as ISO 8601 to the second (``2026-01-31T12:00:00Z``)."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
@@ -42,6 +43,7 @@ class Problem:
     message: str
 
     def to_json(self) -> dict[str, Any]:
+        """The problem as the report's JSON shows it: ``{"kind", "message"}``."""
         return {"kind": self.kind, "message": self.message}
 
 
@@ -57,6 +59,7 @@ class TimelineEntry:
     flag: str = ""  # "", "failed", "blocked", "threw", "report-only"
 
     def to_json(self) -> dict[str, Any]:
+        """The entry as the report's JSON shows it (every field, by name)."""
         return {
             "stage": self.stage,
             "summary": self.summary,
@@ -92,12 +95,15 @@ class PageResult:
 
     @property
     def errors(self) -> int:
+        """How many of the page's findings have error severity."""
         return sum(1 for f in self.findings if f.severity == "error")
 
     def severity_counts(self) -> dict[str, int]:
+        """The page's findings counted by severity: every severity, zero included."""
         return {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITIES}
 
     def to_json(self) -> dict[str, Any]:
+        """The page as the report's JSON shows it (``links`` is not saved)."""
         return {
             "index": self.index,
             "url": self.url,
@@ -132,9 +138,11 @@ class AuditReport:
 
     @property
     def problems(self) -> list[PageResult]:
+        """The pages that could not be audited (those with a :class:`Problem`)."""
         return [p for p in self.pages if p.problem is not None]
 
     def severity_counts(self) -> dict[str, int]:
+        """Every page's findings counted by severity: every severity, zero included."""
         totals: dict[str, int] = dict.fromkeys(SEVERITIES, 0)
         for page in self.pages:
             for key, value in page.severity_counts().items():
@@ -149,6 +157,8 @@ class AuditReport:
         return 1 if any(p.errors for p in self.pages) else 0
 
     def to_json(self) -> dict[str, Any]:
+        """The report as saved (schema ``spdt-harness/audit``, docs/audit.md): the tool, the
+        options, a summary with the counts and the exit code, then every page."""
         return {
             "schema": SCHEMA,
             "schema_version": SCHEMA_VERSION,
@@ -167,6 +177,7 @@ class AuditReport:
         }
 
     def dumps(self) -> str:
+        """:meth:`to_json` as indented UTF-8 JSON text, ending with a newline."""
         return json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
 
 
@@ -292,6 +303,9 @@ def _page(r: _Reader, data: Any, where: str) -> PageResult:
 
 
 def report_from_json(data: Any, source: str = "report") -> AuditReport:
+    """The report a parsed JSON value holds. A wrong schema, an unsupported schema version or
+    a bad field raises :class:`UsageError` naming ``source`` and the path of the first bad
+    field (``pages[0].findings[0].severity: …``)."""
     r = _Reader(source)
     data = r.mapping(data, "top level")
     if data.get("schema") != SCHEMA:
@@ -316,6 +330,8 @@ def report_from_json(data: Any, source: str = "report") -> AuditReport:
 
 
 def load_report(path: Path) -> AuditReport:
+    """The report saved at ``path``, checked as :func:`report_from_json` checks it. A missing,
+    unreadable, oversized or non-JSON file raises :class:`UsageError` saying which."""
     try:
         size = path.stat().st_size
         if size > MAX_REPORT_BYTES:

@@ -24,8 +24,8 @@ from harness.flows.consent import SILENT_WITHOUT_CONSENT
 from harness.flows.noscript import NoscriptRun, can_have_noscript_pixel
 from harness.lab import Harness
 from harness.rules import RuleConfig, evaluate
-from harness.rules.facts import redact
 from harness.rules.model import AuditFinding
+from harness.rules.redaction import redact
 
 VIEWPORT = {"width": 1280, "height": 800}
 MAX_LINKS = 2000

@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 from harness.audit.model import TimelineEntry
 from harness.capture.timeline import NetworkEvent, SpdtCall, Timeline
 from harness.rules import RuleConfig
-from harness.rules.facts import Facts, redact
+from harness.rules.facts import Facts
+from harness.rules.redaction import redact
 from mock_endpoint.studio.status import ACTIVE, pixel_status
 
 MAX_PER_STAGE = 60

@@ -11,7 +11,7 @@ from harness.reports.json_report import render_json
 from harness.reports.junit import Case, junit_xml
 from harness.reports.sarif import render_sarif
 from harness.reports.text import render_text
-from harness.rules.table import TABLE
+from harness.rules.engine import RULES
 from harness.vocab import OUTPUT_FORMATS
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def junit_cases(
             i: (baseline.state_of(page, i) if baseline is not None else None)
             for i in range(len(page.findings))
         }
-        for spec in TABLE:
+        for spec in RULES.values():
             found = [(i, f) for i, f in enumerate(page.findings) if f.code == spec.code]
             new = [f for i, f in found if states[i] == "new"]
             errors = [

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness import __version__
 from harness.audit.model import AuditReport
-from harness.rules.table import TABLE
+from harness.rules.engine import RULES
 
 if TYPE_CHECKING:
     from harness.reports.baseline import Compared, Comparison
@@ -28,7 +28,7 @@ def _rules() -> list[dict[str, Any]]:
             "defaultConfiguration": {"level": LEVELS[spec.severity]},
             "properties": {"source": spec.source},
         }
-        for spec in TABLE
+        for spec in RULES.values()
     ]
     rules.append(
         {

@@ -1,96 +1,32 @@
-"""Facts every rule reads, computed once per timeline: pages, documents, events, policies.
+"""Facts every rule reads, computed once per timeline: pages, documents, events, policies, and
+the judgements several rules share (what a page's CSP blocks, whether its base code works, the
+validation table's findings).
 
-Also the redaction and formatting helpers that keep evidence short and free of raw identifiers
-(docs/evidence.md §9): click ids, device ids, emails and phone numbers are shown as
-their first 4 characters and an ellipsis.
+Messages and evidence show URLs, text and parameters through :class:`Facts.redactor`
+(:mod:`harness.rules.redaction`), which keeps them free of raw identifiers.
 """
 
 from __future__ import annotations
 
-import json
-import math
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 from urllib.parse import urlsplit
 
 from harness.capture.initiator import Initiator, describe
 from harness.capture.timeline import NetworkEvent, PageLoad, SpdtCall, Timeline
 from harness.csp import Policy, page_policies
+from harness.rules.base_code import broken_hit
+from harness.rules.csp_blocks import Block, page_blocks
 from harness.rules.html import LEGACY_HOST, HtmlFacts, analyse, is_script_url
-from harness.rules.model import RuleConfig
+from harness.rules.model import Hit, RuleConfig
+from harness.rules.param_findings import ParamFinding, collect
+from harness.rules.redaction import Redactor, show_key
+from harness.rules.values import decode_arg, host_of, norm
 from mock_endpoint.records import PixelEvent, Record
-from mock_endpoint.validation.values import personal_data
-from mock_endpoint.vocab import CLICK_ID_PARAMS
 
-SENSITIVE_PARAMS = frozenset(
-    {
-        "email",
-        "em",
-        "phone",
-        "phone_number",
-        "ph",
-        "id",
-        "external_id",
-        "hashed_email",
-        "hashed_emails",
-        "hashed_phone_number",
-        "device_id",
-        "uid",
-        "click_id",
-        *CLICK_ID_PARAMS,
-    }
-)
 NON_EVENTS = frozenset({"conf", "alias"})
 LEGACY_LOADER = f"the legacy Podsights loader {LEGACY_HOST}"
-_QUERY_PAIR = re.compile(r"([?&#;])([^=&#;]+)=([^&#;]*)")
-
-
-def redact(value: Any, keep: int = 4) -> str:
-    text = str(value)
-    return text if len(text) <= keep else text[:keep] + "…"
-
-
-def show_key(key: Any) -> str:
-    """A pixel key shortened to tell keys apart: ``0123ab…cdef``; placeholders stay whole."""
-    if not isinstance(key, str):
-        return repr(key)
-    if len(key) == 32 and all(c in "0123456789abcdefABCDEF" for c in key):
-        return f"{key[:6]}…{key[-4:]}"
-    return repr(key if len(key) <= 40 else key[:39] + "…")
-
-
-def norm(url: str | None) -> str:
-    """A URL without its fragment, for matching a call, an event and a page."""
-    if not url:
-        return ""
-    return str(url).split("#", 1)[0]
-
-
-def host_of(url: str | None) -> str:
-    try:
-        return (urlsplit(str(url or "")).hostname or "").lower()
-    except ValueError:
-        return ""
-
-
-def decode_arg(value: Any) -> Any:
-    """Undo the capture's JSON-clone markers: ``{__undefined__: true}`` → ``"undefined"``
-    (an unfilled variable), ``{__nonfinite__: "NaN"}`` → ``nan``."""
-    if isinstance(value, dict):
-        if value.get("__undefined__") is True and len(value) == 1:
-            return "undefined"
-        if "__nonfinite__" in value and len(value) == 1:
-            try:
-                return float(str(value["__nonfinite__"]))
-            except ValueError:
-                return math.nan
-        return {str(k): decode_arg(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [decode_arg(v) for v in value]
-    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,71 +66,15 @@ class Facts:
     def __init__(self, timeline: Timeline, config: RuleConfig) -> None:
         self.timeline = timeline
         self.config = config
-        self.memo: dict[str, Any] = {}  # results several rules share, computed by the first
+        self.redactor = Redactor(timeline, config)
+        # How messages and evidence show a URL, a text and parameters (identifiers shortened).
+        self.url = self.redactor.url
+        self.text = self.redactor.text
+        self.params = self.redactor.params
+        self._csp_blocks: dict[str, tuple[Block, ...]] = {}
+        self._base_code_broken: dict[str, Hit | None] = {}
 
-    # -- redaction and formatting ---------------------------------------------------------
-    @cached_property
-    def secrets(self) -> tuple[str, ...]:
-        values: set[str] = set()
-        landing = self.timeline.landing
-        if landing is not None and landing.click_id:
-            values.add(landing.click_id)
-        for _, event in self.ingest_events_raw:
-            for value in (event.click_id, event.device_id):
-                if value:
-                    values.add(value)
-        return tuple(sorted((v for v in values if len(v) > 4), key=len, reverse=True))
-
-    def url(self, url: str | None) -> str:
-        """A URL for display: click id parameter values shortened."""
-        if not url:
-            return ""
-        text = str(url)
-        if not self.config.redact:
-            return text
-        names = {p.lower() for p in self.config.click_id_params if p} | SENSITIVE_PARAMS
-
-        def shorten(match: re.Match[str]) -> str:
-            name, value = match.group(2), match.group(3)
-            if name.lower() in names or "@" in value or "%40" in value.lower():
-                return f"{match.group(1)}{name}={redact(value)}"
-            return match.group(0)
-
-        text = _QUERY_PAIR.sub(shorten, text)
-        return self.text(text)
-
-    def text(self, value: str) -> str:
-        if not self.config.redact:
-            return value
-        for secret in self.secrets:
-            value = value.replace(secret, redact(secret))
-        return value
-
-    def params(self, value: Any) -> str:
-        """Parameters as compact JSON, sensitive fields redacted, at most 160 characters."""
-        text = json.dumps(self._redact_params(value), ensure_ascii=False, default=str)
-        text = self.text(text)
-        return text if len(text) <= 160 else text[:159] + "…"
-
-    def _redact_params(self, value: Any) -> Any:
-        if not self.config.redact:
-            return value
-        if isinstance(value, dict):
-            return {
-                k: (
-                    redact(v)
-                    if (str(k).lower() in SENSITIVE_PARAMS and isinstance(v, str | int))
-                    or personal_data(str(k), v)
-                    else self._redact_params(v)
-                )
-                for k, v in value.items()
-            }
-        if isinstance(value, list):
-            return [self._redact_params(v) for v in value]
-        if personal_data("", value):
-            return redact(value)
-        return value
-
+    # -- formatting for messages and evidence ---------------------------------------------
     def call(self, call: SpdtCall) -> str:
         """``spdt('purchase', {"value": "79,99"}) on https://shop.test/checkout``."""
         args = ", ".join(self.params(decode_arg(a)) for a in call.args)
@@ -406,13 +286,24 @@ class Facts:
             keys.setdefault(key, []).append(f"inline base code: spdt('conf', {{key: {key!r}}})")
         return keys
 
+    # -- judgements several rules share ----------------------------------------------------
+    def csp_blocks(self, page: PageLoad) -> tuple[Block, ...]:
+        """What each policy of ``page`` blocks of the pixel (:mod:`harness.rules.csp_blocks`),
+        judged once per page."""
+        blocks = self._csp_blocks.get(page.url)
+        if blocks is None:
+            blocks = self._csp_blocks[page.url] = page_blocks(self, page)
+        return blocks
 
-def first(items: Iterable[Any]) -> Any:
-    return next(iter(items), None)
+    def base_code_broken(self, page: PageLoad) -> Hit | None:
+        """The BASE_CODE_BROKEN finding of ``page``, or None when its base code works
+        (:mod:`harness.rules.base_code`), judged once per page."""
+        if page.url not in self._base_code_broken:
+            self._base_code_broken[page.url] = broken_hit(self, page)
+        return self._base_code_broken[page.url]
 
-
-def params_of(call: SpdtCall) -> Mapping[str, Any]:
-    if call.args and isinstance(call.args[0], dict):
-        decoded = decode_arg(call.args[0])
-        return decoded if isinstance(decoded, dict) else {}
-    return {}
+    @cached_property
+    def param_findings(self) -> tuple[ParamFinding, ...]:
+        """The validation table's findings on every call and recorded event
+        (:mod:`harness.rules.param_findings`)."""
+        return collect(self)

@@ -1,10 +1,11 @@
 """The auditor's value types and its registry: findings, configuration, rules.
 
-A rule is one small check function registered with :func:`check` under a code from the one
-table in :mod:`harness.rules.table` (code, severity, title, fix, source). The check receives the
-precomputed :class:`~harness.rules.facts.Facts` of a timeline and yields :class:`Hit` values;
+A rule is one small check function registered with :func:`rule`, which carries the rule's
+code, severity, title, fix and source. The check receives the precomputed
+:class:`~harness.rules.facts.Facts` of a timeline and yields :class:`Hit` values;
 :class:`Rule.run` turns hits into :class:`AuditFinding` values; the engine
-(:mod:`harness.rules.engine`) runs the registered rules and sorts and deduplicates their findings.
+(:mod:`harness.rules.engine`) orders the registered rules, runs them, and sorts and
+deduplicates their findings.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from mock_endpoint.vocab import CLICK_ID_PARAMS, SEVERITY_ORDER, Severity
 
 if TYPE_CHECKING:
     from harness.rules.facts import Facts
+
+# Where site owners get the pixel key and the base code (named in rules' fixes).
+ADS_MANAGER = "Spotify Ads Manager"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +86,8 @@ class RuleConfig:
     redact: bool = True
     # Codes not to report.
     disabled: frozenset[str] = frozenset()
-    # Optional codes to report too (off by default): BASE_CODE_NOT_IN_HEAD.
+    # Optional codes to report too (off by default): BASE_CODE_NOT_IN_HEAD,
+    # PERSONAL_DATA_IN_PAGE_URL.
     enable: frozenset[str] = frozenset()
 
     @property
@@ -108,17 +113,12 @@ Check = Callable[["Facts"], Iterable[Hit]]
 
 
 @dataclass(frozen=True, slots=True)
-class RuleSpec:
-    code: str
-    severity: Severity
-    title: str
-    fix: str
-    source: str  # "live pixel", "guide", "Spotify's advice", "flow"
-    optional: bool = False  # runs only when RuleConfig.enable names it
-
-
-@dataclass(frozen=True, slots=True)
 class Rule:
+    """One audit rule: its stable code, severity, what it means (``title``), how to fix what it
+    finds, the source it relies on ("live pixel", "guide", "guide vs live pixel", "Spotify's
+    advice", "flow", "harness"), and the check that finds it. ``optional`` rules run only when
+    :attr:`RuleConfig.enable` names them."""
+
     code: str
     severity: Severity
     title: str
@@ -151,31 +151,35 @@ class Rule:
         }
 
 
-_CHECKS: dict[str, Check] = {}
+# Every registered rule by code, in registration order (the engine orders them for readers).
+_REGISTERED: dict[str, Rule] = {}
 
 
-def check(code: str) -> Callable[[Check], Check]:
-    """Register the decorated function as the check of ``code`` (a code of the table)."""
+def rule(
+    code: str,
+    severity: Severity,
+    *,
+    title: str,
+    fix: str,
+    source: str,
+    optional: bool = False,
+) -> Callable[[Check], Check]:
+    """Register the decorated function as the check of a new rule ``code``, with the rule's
+    metadata (documented in docs/findings.md). A code registered twice, or a function that is
+    already the check of another rule, raises ``ValueError`` when the module is imported."""
 
     def register(fn: Check) -> Check:
-        if code in _CHECKS:
-            raise ValueError(f"rule {code} has two checks")
-        _CHECKS[code] = fn
+        if code in _REGISTERED:
+            raise ValueError(f"rule {code} is registered twice")
+        other = next((r.code for r in _REGISTERED.values() if r.check is fn), None)
+        if other is not None:
+            raise ValueError(f"{fn.__qualname__} is already the check of rule {other}")
+        _REGISTERED[code] = Rule(code, severity, title, fix, source, fn, optional)
         return fn
 
     return register
 
 
-def build_rules(specs: Iterable[RuleSpec]) -> dict[str, Rule]:
-    rules: dict[str, Rule] = {}
-    for spec in specs:
-        fn = _CHECKS.get(spec.code)
-        if fn is None:
-            raise RuntimeError(f"rule {spec.code} is in the table but has no check")
-        rules[spec.code] = Rule(
-            spec.code, spec.severity, spec.title, spec.fix, spec.source, fn, spec.optional
-        )
-    missing = set(_CHECKS) - set(rules)
-    if missing:
-        raise RuntimeError(f"checks without a table entry: {', '.join(sorted(missing))}")
-    return rules
+def registered() -> tuple[Rule, ...]:
+    """Every registered rule, in registration order."""
+    return tuple(_REGISTERED.values())

@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from harness.capture.timeline import Cookie, LandingInfo, StorageSnapshot
-from harness.rules.facts import Facts, host_of, norm, redact
-from harness.rules.model import Hit, check
+from harness.rules.facts import Facts
+from harness.rules.model import Hit, rule
+from harness.rules.redaction import redact
+from harness.rules.values import host_of, norm
 
 
 def _holds(value: str, click_id: str) -> bool:
@@ -70,7 +72,14 @@ def _landing(facts: Facts) -> LandingInfo | None:
     return landing
 
 
-@check("CLICK_ID_NOT_PERSISTED")
+@rule(
+    "CLICK_ID_NOT_PERSISTED",
+    "error",
+    title="after landing with a click id, no first-party storage holds it",
+    fix="Load the base code on the landing page itself, keep the click id parameter in the URL "
+    "until it runs, and do not clear the pixel's storage.",
+    source="live pixel",
+)
 def click_id_not_persisted(facts: Facts) -> Iterator[Hit]:
     landing = _landing(facts)
     if landing is None or landing.click_id is None:
@@ -118,7 +127,13 @@ def click_id_not_persisted(facts: Facts) -> Iterator[Hit]:
         )
 
 
-@check("CLICK_ID_DROPPED_BY_REDIRECT")
+@rule(
+    "CLICK_ID_DROPPED_BY_REDIRECT",
+    "error",
+    title="the landing redirect chain stripped the click id",
+    fix="Make every redirect of ad landing URLs (HTTP 30x and JavaScript) keep the query string.",
+    source="Spotify's advice",
+)
 def click_id_dropped(facts: Facts) -> Iterator[Hit]:
     landing = _landing(facts)
     if landing is None or landing.click_id is None:
@@ -142,7 +157,14 @@ def click_id_dropped(facts: Facts) -> Iterator[Hit]:
     )
 
 
-@check("CLICK_ID_COOKIE_SCOPE")
+@rule(
+    "CLICK_ID_COOKIE_SCOPE",
+    "warning",
+    title="the click id cookie is not visible on the host where conversion happens",
+    fix="Serve landing and conversion pages from one host (redirect apex → www before the pixel "
+    "runs), or make the cookie domain-wide.",
+    source="live pixel",
+)
 def click_id_cookie_scope(facts: Facts) -> Iterator[Hit]:
     landing = _landing(facts)
     if landing is None or landing.click_id is None:

@@ -6,83 +6,13 @@ A static "would block" is reported even when the flow never reached the request.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from harness.capture.timeline import PageLoad
-from harness.csp import Policy, Verdict, allows, allows_inline_script
-from harness.rules.facts import Facts, host_of, norm
-from harness.rules.model import Hit, check
-
-
-@dataclass(frozen=True, slots=True)
-class Block:
-    what: str  # "script", "inline", "events", "image"
-    directive: str
-    url: str
-    policy: Policy
-    verdict: Verdict
-
-
-def _script_subjects(facts: Facts, page: PageLoad) -> list[tuple[str, str | None, bool]]:
-    """(url, nonce, parser_inserted) of every way the page loads ping.min.js."""
-    html = facts.html(page)
-    subjects = [(t.src, t.nonce, True) for t in html.script_tags]
-    for script in html.inline:
-        if script.loads_script:
-            urls = [u for u in script.script_srcs if facts.is_script(u)]
-            subjects += [(u, None, False) for u in urls or [facts.config.script_url]]
-    for request in facts.script_requests(page):
-        if all(request.url != s[0] for s in subjects):
-            subjects.append((request.url, None, False))
-    return subjects or [(facts.config.script_url, None, False)]
-
-
-def _image_urls(facts: Facts, page: PageLoad, policy: Policy) -> list[str]:
-    urls = [i.src for i in facts.html(page).images]
-    urls += [
-        n.url
-        for n in facts.network_from(page)
-        if host_of(n.url) in facts.config.image_hosts and not facts.is_script(n.url)
-    ]
-    # The site meant to allow the pixel's images (its img-src names a Spotify host, as the
-    # guide's CSP does): judge Spotify's documented image pixel host too.
-    rule = policy.effective("img-src")
-    if rule and any("spotify" in v.lower() for v in rule[1]):
-        urls.append(f"https://{facts.config.image_hosts[0]}/")
-    return list(dict.fromkeys(urls))
-
-
-def _blocks(facts: Facts, page: PageLoad) -> list[Block]:
-    cached = facts.memo.get(f"csp:{page.url}")
-    if cached is not None:
-        return list(cached)
-    blocks: list[Block] = []
-    html = facts.html(page)
-    for policy in facts.policies(page):
-        for script in html.base_codes:
-            verdict = allows_inline_script(policy, script.content, nonce=script.nonce)
-            if not verdict.allowed:
-                blocks.append(Block("inline", "script-src-elem", "inline", policy, verdict))
-        for url, nonce, parser_inserted in _script_subjects(facts, page):
-            verdict = allows(
-                policy,
-                "script-src-elem",
-                url,
-                page_url=page.url,
-                nonce=nonce,
-                parser_inserted=parser_inserted,
-            )
-            if not verdict.allowed:
-                blocks.append(Block("script", "script-src-elem", url, policy, verdict))
-        verdict = allows(policy, "connect-src", facts.config.ingest_url, page_url=page.url)
-        if not verdict.allowed:
-            blocks.append(Block("events", "connect-src", facts.config.ingest_url, policy, verdict))
-        for url in _image_urls(facts, page, policy):
-            verdict = allows(policy, "img-src", url, page_url=page.url)
-            if not verdict.allowed:
-                blocks.append(Block("image", "img-src", url, policy, verdict))
-    facts.memo[f"csp:{page.url}"] = blocks
-    return blocks
+from harness.csp import allows
+from harness.rules.csp_blocks import Block
+from harness.rules.facts import Facts
+from harness.rules.model import Hit, rule
+from harness.rules.values import host_of, norm
 
 
 def _runtime(facts: Facts, page: PageLoad, what: str, disposition: str) -> list[str]:
@@ -126,7 +56,7 @@ def _enforced_hits(
     facts: Facts, whats: tuple[str, ...]
 ) -> Iterator[tuple[PageLoad, list[Block], list[str]]]:
     for page in facts.pixel_pages():
-        blocks = [b for b in _blocks(facts, page) if b.what in whats and b.policy.enforced]
+        blocks = [b for b in facts.csp_blocks(page) if b.what in whats and b.policy.enforced]
         # An inline violation may be any inline script: evidence only when the base code is
         # statically blocked; a blocked pixel URL is proof on its own.
         runtime = [
@@ -139,7 +69,14 @@ def _enforced_hits(
             yield page, blocks, runtime
 
 
-@check("CSP_BLOCKS_SCRIPT")
+@rule(
+    "CSP_BLOCKS_SCRIPT",
+    "error",
+    title="CSP blocks pixel.byspotify.com in script-src",
+    fix="Add https://pixel.byspotify.com to script-src (and let the inline base code run: a "
+    "nonce or hash, or 'unsafe-inline').",
+    source="live pixel",
+)
 def csp_blocks_script(facts: Facts) -> Iterator[Hit]:
     for page, blocks, runtime in _enforced_hits(facts, ("script", "inline")):
         evidence = [_policy_line(b) for b in blocks] + [b.verdict.reason for b in blocks] + runtime
@@ -158,7 +95,13 @@ def csp_blocks_script(facts: Facts) -> Iterator[Hit]:
         yield Hit(message, page=facts.url(page.url), evidence=tuple(evidence))
 
 
-@check("CSP_BLOCKS_EVENTS")
+@rule(
+    "CSP_BLOCKS_EVENTS",
+    "error",
+    title="CSP blocks pixels.spotify.com in connect-src",
+    fix="Add https://pixels.spotify.com to connect-src.",
+    source="guide vs live pixel",
+)
 def csp_blocks_events(facts: Facts) -> Iterator[Hit]:
     script_host = facts.config.script_hosts[0]
     ingest_host = facts.config.ingest_hosts[0]
@@ -182,7 +125,13 @@ def csp_blocks_events(facts: Facts) -> Iterator[Hit]:
         yield Hit(message, page=facts.url(page.url), evidence=tuple(evidence))
 
 
-@check("CSP_BLOCKS_IMAGE")
+@rule(
+    "CSP_BLOCKS_IMAGE",
+    "warning",
+    title="CSP blocks the image pixel host in img-src",
+    fix="Add the image pixel host (https://img.byspotify.com) to img-src.",
+    source="live pixel",
+)
 def csp_blocks_image(facts: Facts) -> Iterator[Hit]:
     for page, blocks, runtime in _enforced_hits(facts, ("image",)):
         urls = list(dict.fromkeys(facts.url(b.url) for b in blocks))
@@ -202,10 +151,17 @@ _WHAT = {
 }
 
 
-@check("CSP_REPORT_ONLY_WOULD_BLOCK")
+@rule(
+    "CSP_REPORT_ONLY_WOULD_BLOCK",
+    "warning",
+    title="a Report-Only policy would block the pixel if enforced",
+    fix="Before enforcing the policy, allow https://pixel.byspotify.com in script-src and "
+    "https://pixels.spotify.com in connect-src.",
+    source="live pixel",
+)
 def csp_report_only(facts: Facts) -> Iterator[Hit]:
     for page in facts.pixel_pages():
-        blocks = [b for b in _blocks(facts, page) if not b.policy.enforced]
+        blocks = [b for b in facts.csp_blocks(page) if not b.policy.enforced]
         runtime = [
             line
             for what in ("script", "events", "image")

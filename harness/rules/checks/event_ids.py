@@ -11,8 +11,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from harness.rules.facts import Facts, norm, params_of
-from harness.rules.model import Hit, check
+from harness.rules.facts import Facts
+from harness.rules.model import Hit, rule
+from harness.rules.values import norm, params_of
 from mock_endpoint.validation import is_placeholder
 
 IDS = ("event_id", "order_id")
@@ -48,7 +49,15 @@ def _event_ids(facts: Facts) -> Iterator[_Seen]:
             yield _Seen(eid, event.name, item.page, facts.show_delivered(item))
 
 
-@check("EVENT_ID_REUSED")
+@rule(
+    "EVENT_ID_REUSED",
+    "warning",
+    title="one event_id on different events or page views (e.g. location.pathname)",
+    fix="Give every event its own event_id (an order number, a UUID per event) and reuse it only "
+    "for the server-side copy of that same event: Spotify drops later events with a seen "
+    "event_id as duplicates.",
+    source="live pixel",
+)
 def event_id_reused(facts: Facts) -> Iterator[Hit]:
     by_id: dict[str, list[_Seen]] = {}
     for seen in _event_ids(facts):
@@ -71,7 +80,14 @@ def _ids(params: Mapping[str, Any], event_id: str | None = None) -> frozenset[st
     return frozenset(i for i in found if i is not None)
 
 
-@check("CONVERSION_COUNTED_TWICE")
+@rule(
+    "CONVERSION_COUNTED_TWICE",
+    "warning",
+    title="one conversion sent through both the JavaScript pixel and the image pixel",
+    fix="Send each conversion through one channel: the JavaScript pixel, or the image pixel "
+    "(browser or server-side), not both; Spotify counts each arrival.",
+    source="live pixel",
+)
 def conversion_counted_twice(facts: Facts) -> Iterator[Hit]:
     conversions = set(facts.config.conversion_events)
     pixel: list[tuple[str, str, frozenset[str], str]] = [

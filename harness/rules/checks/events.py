@@ -1,33 +1,21 @@
-"""Rules about events: parameters (the mock's validation table), names, duplicates, delivery,
-expectations and consent."""
+"""Rules about events: parameters (the mock's validation table), names, duplicates, delivery
+and expectations."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 from harness.capture.timeline import SpdtCall
 from harness.rules.checks.flow import COUNTED
 from harness.rules.checks.install import script_loaded
-from harness.rules.facts import NON_EVENTS, Facts, decode_arg, norm, params_of
-from harness.rules.model import Hit, check
-from mock_endpoint.hosts import SPOTIFY_HOSTS
-from mock_endpoint.validation import KNOWN_EVENTS, validate_pixel_event
+from harness.rules.facts import NON_EVENTS, Facts
+from harness.rules.model import Hit, rule
+from harness.rules.values import decode_arg, norm
+from mock_endpoint.validation import KNOWN_EVENTS
 
-PARAM_CODES = (
-    "UNFILLED_PLACEHOLDER",
-    "MISSING_CURRENCY",
-    "MISSING_VALUE",
-    "INVALID_CURRENCY",
-    "INVALID_VALUE",
-    "INVALID_PARAMETER",
-    "MISSING_ORDER_ID",
-    "UNKNOWN_EVENT",
-    "PERSONAL_DATA_IN_EVENT",
-)
 VOLATILE = frozenset({"ts", "time", "timestamp", "sid", "uid", "seq", "nonce"})
 CUSTOM_MESSAGE = (
     "spdt('custom', …) is the setup guide's custom event; the live pixel has no 'custom' "
@@ -36,107 +24,48 @@ CUSTOM_MESSAGE = (
 )
 
 
-@dataclass
-class _ParamFinding:
-    code: str
-    page: str
-    name: str
-    message: str
-    evidence: list[str] = field(default_factory=list)
-
-
-def _param_findings(facts: Facts) -> list[_ParamFinding]:
-    """The validation table applied to every spdt call and every event the mock recorded,
-    merged by (code, page, message) so a problem seen in both is reported once."""
-    cached = facts.memo.get("param_findings")
-    if cached is not None:
-        return list(cached)
-    merged: dict[tuple[str, str, str], _ParamFinding] = {}
-
-    def add(code: str, page: str, name: str, message: str, evidence: str) -> None:
-        item = merged.setdefault((code, page, message), _ParamFinding(code, page, name, message))
-        if evidence not in item.evidence:
-            item.evidence.append(evidence)
-
-    _call_findings(facts, add)
-    for record in facts.timeline.records:
-        if record.kind not in ("ingest", "image", "noscript"):
+def param_hits(facts: Facts, code: str) -> Iterator[Hit]:
+    """The hits of a parameter rule: the validation table's findings of ``code``
+    (:attr:`Facts.param_findings`), one per page and message."""
+    for item in facts.param_findings:
+        if item.code != code:
             continue
-        seen: set[str] = set()
-        for event in record.events:
-            page = norm(event.url or record.page)
-            for finding in validate_pixel_event(event.name, event.key, event.params):
-                if finding.code in PARAM_CODES:
-                    seen.add(finding.code)
-                    add(
-                        finding.code,
-                        page,
-                        event.name,
-                        finding.message,
-                        f"{facts.record(record)}: {event.name} {facts.params(event.params)}",
-                    )
-        page = norm(record.page)
-        for finding in record.findings:
-            # the mock runs the same table: a code already found on this record's events is
-            # the same problem in other words, not a second one
-            if finding.code in PARAM_CODES and finding.code not in seen:
-                add(
-                    finding.code,
-                    page,
-                    "",
-                    finding.message,
-                    f"mock finding on {facts.record(record)}",
-                )
-    result = list(merged.values())
-    facts.memo["param_findings"] = result
-    return result
+        if code == "UNKNOWN_EVENT" and item.name == "custom":
+            message = CUSTOM_MESSAGE
+        else:
+            prefix = f"{item.name}: " if item.name and code != "UNKNOWN_EVENT" else ""
+            message = f"{prefix}{facts.text(item.message)}"
+            message = message[0].upper() + message[1:] if message else message
+            if not message.endswith((".", "?", ")")):
+                message += "."
+        yield Hit(message, page=facts.url(item.page) or None, evidence=item.evidence)
 
 
-def _call_findings(facts: Facts, add: Callable[[str, str, str, str, str], None]) -> None:
-    for call in facts.timeline.calls:
-        if not isinstance(call.command, str):
-            add(
-                "UNKNOWN_EVENT",
-                norm(call.page_url),
-                repr(call.command),
-                "spdt is called with a non-string command",
-                facts.call(call),
-            )
-            continue
-        if call.command == "conf":
-            continue
-        for finding in validate_pixel_event(call.command, None, params_of(call)):
-            if finding.code in PARAM_CODES:
-                add(
-                    finding.code,
-                    norm(call.page_url),
-                    call.command,
-                    finding.message,
-                    facts.call(call),
-                )
+# -- parameters and names ---------------------------------------------------------------------
 
 
-def _param_rule(code: str) -> None:
-    def run(facts: Facts) -> Iterator[Hit]:
-        for item in _param_findings(facts):
-            if item.code != code:
-                continue
-            if code == "UNKNOWN_EVENT" and item.name == "custom":
-                message = CUSTOM_MESSAGE
-            else:
-                prefix = f"{item.name}: " if item.name and code != "UNKNOWN_EVENT" else ""
-                message = f"{prefix}{facts.text(item.message)}"
-                message = message[0].upper() + message[1:] if message else message
-                if not message.endswith((".", "?", ")")):
-                    message += "."
-            yield Hit(message, page=facts.url(item.page) or None, evidence=tuple(item.evidence))
-
-    run.__name__ = code.lower()
-    check(code)(run)
+@rule(
+    "UNFILLED_PLACEHOLDER",
+    "error",
+    title="a documented parameter holds a template placeholder ({{…}}, ${…}, Spotify's INSERT_* "
+    "and snippet tokens such as VARIANT_NAME, 'undefined', …) or an empty string",
+    fix="Fill the template variable (or leave the parameter out) before the event is sent.",
+    source="live pixel",
+)
+def unfilled_placeholder(facts: Facts) -> Iterator[Hit]:
+    return param_hits(facts, "UNFILLED_PLACEHOLDER")
 
 
-for _code in PARAM_CODES:
-    _param_rule(_code)
+@rule(
+    "UNKNOWN_EVENT",
+    "warning",
+    title="an event name the live pixel does not support (e.g. the guide's `custom`)",
+    fix="Use a live event name: view, product, lead, signup, addtocart, checkout, purchase, "
+    "alias or custom_event_1 … custom_event_5.",
+    source="guide vs live pixel",
+)
+def unknown_event(facts: Facts) -> Iterator[Hit]:
+    return param_hits(facts, "UNKNOWN_EVENT")
 
 
 # -- duplicates -------------------------------------------------------------------------------
@@ -178,7 +107,14 @@ def _arrivals(facts: Facts) -> Counter[str]:
     return arrivals
 
 
-@check("DUPLICATE_EVENT")
+@rule(
+    "DUPLICATE_EVENT",
+    "warning",
+    title="the same event sent twice for one page view (e.g. a manual view on SPA navigation)",
+    fix="Send each event once per page view; on a single-page app do not call spdt('view') on "
+    "route changes: the pixel reports history navigation itself.",
+    source="live pixel",
+)
 def duplicate_event(facts: Facts) -> Iterator[Hit]:
     repeatable = set(facts.config.repeatable_events)
     found: dict[tuple[str, str], tuple[int, list[str], bool]] = {}
@@ -226,7 +162,81 @@ def duplicate_event(facts: Facts) -> Iterator[Hit]:
         yield Hit(message + ".", page=facts.url(page), evidence=tuple(evidence))
 
 
-# -- expectations, delivery, consent ----------------------------------------------------------
+# -- values, currencies and ids --------------------------------------------------------------
+
+
+@rule(
+    "MISSING_CURRENCY",
+    "error",
+    title="value without currency",
+    fix="Send currency (an ISO 4217 code such as 'USD') with every value.",
+    source="live pixel",
+)
+def missing_currency(facts: Facts) -> Iterator[Hit]:
+    return param_hits(facts, "MISSING_CURRENCY")
+
+
+@rule(
+    "MISSING_VALUE",
+    "warning",
+    title="purchase without value",
+    fix="Send the order's value (a number) and currency with purchase.",
+    source="live pixel",
+)
+def missing_value(facts: Facts) -> Iterator[Hit]:
+    return param_hits(facts, "MISSING_VALUE")
+
+
+@rule(
+    "INVALID_CURRENCY",
+    "error",
+    title="currency not an ISO 4217 code",
+    fix="Send a three-letter ISO 4217 code ('GBP', not '£').",
+    source="live pixel",
+)
+def invalid_currency(facts: Facts) -> Iterator[Hit]:
+    return param_hits(facts, "INVALID_CURRENCY")
+
+
+@rule(
+    "INVALID_VALUE",
+    "error",
+    title="value not a number >= 0 (e.g. '79,99'; a clean numeric string such as '133.55' is "
+    "valid)",
+    fix="Send value as a JSON number with a dot decimal separator (79.99, not '79,99').",
+    source="live pixel",
+)
+def invalid_value(facts: Facts) -> Iterator[Hit]:
+    return param_hits(facts, "INVALID_VALUE")
+
+
+@rule(
+    "INVALID_PARAMETER",
+    "warning",
+    title="a documented parameter of the wrong type (quantity, is_new_customer, line_items …; '3' "
+    "and 'true' are valid)",
+    fix="Send documented parameters with their documented types (quantity an integer, "
+    "is_new_customer a boolean, line_items a list of objects).",
+    source="live pixel",
+)
+def invalid_parameter(facts: Facts) -> Iterator[Hit]:
+    return param_hits(facts, "INVALID_PARAMETER")
+
+
+@rule(
+    "MISSING_ORDER_ID",
+    "warning",
+    title="purchase without order_id or event_id (event_id deduplicates with server-side events)",
+    fix="Send event_id with purchase, the same event_id your server-side (Conversions API) "
+    "event carries: Spotify deduplicates pixel and server events by event_id only; order_id "
+    "is not a dedup key.",
+    source="live pixel",
+)
+def missing_order_id(facts: Facts) -> Iterator[Hit]:
+    return param_hits(facts, "MISSING_ORDER_ID")
+
+
+# -- expectations and delivery ----------------------------------------------------------
 
 
 def _fired(facts: Facts) -> set[str]:
@@ -242,7 +252,13 @@ def _expected_name(message: str) -> str | None:
     return None
 
 
-@check("EVENT_NOT_FIRED")
+@rule(
+    "EVENT_NOT_FIRED",
+    "error",
+    title="an event the flow or journey expects never fired",
+    fix="Call spdt('<event>', …) on the action itself (or its confirmation page).",
+    source="flow",
+)
 def event_not_fired(facts: Facts) -> Iterator[Hit]:
     fired = _fired(facts)
     unmet = facts.timeline.unmet_expectations
@@ -265,7 +281,14 @@ def event_not_fired(facts: Facts) -> Iterator[Hit]:
         )
 
 
-@check("EVENT_NOT_DELIVERED")
+@rule(
+    "EVENT_NOT_DELIVERED",
+    "error",
+    title="spdt was called but no beacon reached the ingest host",
+    fix="Let the pixel reach https://pixels.spotify.com/v1/ingest: allow it in connect-src and "
+    "do not block it.",
+    source="live pixel",
+)
 def event_not_delivered(facts: Facts) -> Iterator[Hit]:
     known = set(KNOWN_EVENTS) - {"conf", "alias"}
     delivered: Counter[tuple[str, str]] = Counter(
@@ -334,24 +357,3 @@ def _delivery_failures(facts: Facts, page: str) -> list[str]:
     if not out:
         out.append(f"no ingest request to {facts.config.ingest_url} was seen for this page")
     return out[:5]
-
-
-@check("PIXEL_BEFORE_CONSENT")
-def pixel_before_consent(facts: Facts) -> Iterator[Hit]:
-    mark = facts.timeline.consent_after_record
-    if mark is None:
-        return
-    kinds = {"script", "ingest", "image", "noscript", "preflight"}
-    early = [
-        r
-        for r in facts.timeline.records
-        if r.id <= mark and r.kind in kinds and r.host in SPOTIFY_HOSTS
-    ]
-    if not early:
-        return
-    page = next((r.page for r in early if r.page), None)
-    yield Hit(
-        f"{len(early)} request(s) reached Spotify's pixel hosts before the consent step.",
-        page=facts.url(page) or None,
-        evidence=tuple(facts.record(r) for r in early[:5]),
-    )

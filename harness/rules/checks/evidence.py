@@ -5,13 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from harness.rules.facts import Facts
-from harness.rules.model import Hit, check
+from harness.rules.model import Hit, rule
 
 # Findings the mock attaches to a hit that tried to reach the control API or forge a session.
 TAMPERING_CODES = frozenset({"CONTROL_PATH_REFUSED", "SESSION_TAG_FORGED"})
 
 
-@check("EVIDENCE_TAMPERING")
+@rule(
+    "EVIDENCE_TAMPERING",
+    "error",
+    title="the page tried to change the recorded evidence (control path, forged session tag)",
+    fix="Remove whatever sends requests to /__spdt/ paths or sets an X-Spdt-Session header: "
+    "a page must not reach the recorder's control API.",
+    source="harness",
+)
 def evidence_tampering(facts: Facts) -> Iterator[Hit]:
     hits = [r for r in facts.timeline.records if any(f.code in TAMPERING_CODES for f in r.findings)]
     if not hits:

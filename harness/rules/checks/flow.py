@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from harness.rules.facts import Facts
-from harness.rules.model import Hit, check
+from harness.rules.model import Hit, rule
 from mock_endpoint.hosts import SPOTIFY_HOSTS
 
 # The first line of a failed count expectation (harness.assertions.matching.count_report).
@@ -15,7 +15,14 @@ COUNTED = re.compile(r"^expected exactly (\d+) (\S+).*?; saw (\d+)")
 NO_TRAFFIC = re.compile(r"^expected no pixel traffic within ([\d.]+) s; saw (\d+)")
 
 
-@check("EVENT_COUNT_MISMATCH")
+@rule(
+    "EVENT_COUNT_MISMATCH",
+    "error",
+    title="an event the flow expects exactly N times arrived another number of times",
+    fix="Send the event once per action: look for a second copy of the base code, a tag that "
+    "fires on every route change, or a handler bound twice.",
+    source="flow",
+)
 def event_count_mismatch(facts: Facts) -> Iterator[Hit]:
     for message in facts.timeline.unmet_expectations:
         found = COUNTED.match(message)
@@ -29,7 +36,14 @@ def event_count_mismatch(facts: Facts) -> Iterator[Hit]:
         )
 
 
-@check("PIXEL_TRAFFIC_UNEXPECTED")
+@rule(
+    "PIXEL_TRAFFIC_UNEXPECTED",
+    "error",
+    title="pixel traffic while the flow expected none",
+    fix="Find what loads the pixel or sends the event at that point of the flow (the evidence "
+    "lists each request) and gate it.",
+    source="flow",
+)
 def pixel_traffic_unexpected(facts: Facts) -> Iterator[Hit]:
     for message in facts.timeline.unmet_expectations:
         found = NO_TRAFFIC.match(message)
@@ -42,7 +56,14 @@ def pixel_traffic_unexpected(facts: Facts) -> Iterator[Hit]:
         )
 
 
-@check("PIXEL_IGNORES_CONSENT")
+@rule(
+    "PIXEL_IGNORES_CONSENT",
+    "error",
+    title="pixel traffic after the visitor rejected consent, or after a withdrawal",
+    fix="Gate the base code on the consent value (targeting or marketing granted, ad_storage "
+    "granted), not on a choice having been made; after a withdrawal, load it no more.",
+    source="flow",
+)
 def pixel_ignores_consent(facts: Facts) -> Iterator[Hit]:
     timeline = facts.timeline
     mark = timeline.consent_denied_after_record

@@ -7,21 +7,22 @@ from collections.abc import Iterator
 from typing import Any
 
 from harness.capture.timeline import NetworkEvent, PageLoad, SpdtCall
-from harness.rules.facts import Document, Facts, norm, show_key
-from harness.rules.model import Hit, check
+from harness.rules.facts import Document, Facts
+from harness.rules.model import ADS_MANAGER, Hit, rule
+from harness.rules.redaction import show_key
+from harness.rules.values import norm
 from mock_endpoint.validation import validate_pixel_event
 
-_SPDT_ERROR = re.compile(r"\bspdt\b")
 _INTEGRITY = re.compile(r"\bintegrity\b", re.I)
-_NOT_CALLABLE = re.compile(r"spdt(?:\.\w+)? is not a function|is not a function.*spdt", re.I)
 
-GUIDE_STUB_MESSAGE = (
-    "The setup guide's base code defines spdt as an object ({_q, on, off, emit}), so "
-    "spdt('conf', …) throws “TypeError: spdt is not a function” and nothing is tracked."
+
+@rule(
+    "PIXEL_NOT_FOUND",
+    "error",
+    title="no base code or pixel script on the page",
+    fix=f"Paste the base code from {ADS_MANAGER} into the <head> of every page (sitewide).",
+    source="live pixel",
 )
-
-
-@check("PIXEL_NOT_FOUND")
 def pixel_not_found(facts: Facts) -> Iterator[Hit]:
     for page in facts.pages:
         if facts.has_pixel(page):
@@ -90,7 +91,14 @@ def script_loaded(facts: Facts, page: PageLoad) -> tuple[bool, list[str]]:
     return bool(ok or live or assigned or facts.delivered_on(page)), evidence
 
 
-@check("SCRIPT_NOT_LOADED")
+@rule(
+    "SCRIPT_NOT_LOADED",
+    "error",
+    title="base code present, ping.min.js did not load (blocked, failed)",
+    fix="Make https://pixel.byspotify.com/ping.min.js load: allow it in the CSP, check the URL "
+    "and that no consent tool or blocker removes it.",
+    source="live pixel",
+)
 def script_not_loaded(facts: Facts) -> Iterator[Hit]:
     for page in facts.pages:
         html = facts.html(page)
@@ -117,57 +125,19 @@ def script_not_loaded(facts: Facts) -> Iterator[Hit]:
         )
 
 
-@check("BASE_CODE_BROKEN")
+@rule(
+    "BASE_CODE_BROKEN",
+    "error",
+    title="the base code throws or spdt is not callable (e.g. the guide's object stub)",
+    fix=f"Use the base code from {ADS_MANAGER} (the official function stub "
+    "`w.spdt = w.spdt || function(){(w.spdt.q = w.spdt.q || []).push(arguments)}`).",
+    source="guide vs live pixel",
+)
 def base_code_broken(facts: Facts) -> Iterator[Hit]:
     for page in facts.pages:
-        hit = broken(facts, page)
+        hit = facts.base_code_broken(page)
         if hit is not None:
             yield hit
-
-
-def broken(facts: Facts, page: PageLoad) -> Hit | None:
-    """The BASE_CODE_BROKEN finding of a page, or None when its base code works."""
-    memo: dict[str, Hit | None] = facts.memo.setdefault("broken", {})
-    if page.url not in memo:
-        memo[page.url] = _broken(facts, page)
-    return memo[page.url]
-
-
-def _broken(facts: Facts, page: PageLoad) -> Hit | None:
-    html = facts.html(page)
-    url = norm(page.url)
-    guide = [s for s in html.inline if s.kind == "guide"]
-    object_stub = [
-        a for a in facts.timeline.assignments if norm(a.page_url) == url and a.type == "object"
-    ]
-    threw = [c for c in facts.calls_on(page) if c.threw]
-    errors = [
-        e.message
-        for e in facts.timeline.errors
-        if norm(e.page_url) == url and _SPDT_ERROR.search(e.message)
-    ]
-    has_base = bool(html.base_codes or html.script_tags or facts.calls_on(page))
-    if not (guide or object_stub or threw or (errors and has_base)):
-        return None
-    evidence = [f"inline base code: {s.snippet()}" for s in guide]
-    evidence += [
-        f"window.spdt assigned a {a.type} (keys {', '.join(a.keys) or 'none'})" for a in object_stub
-    ]
-    evidence += [facts.call(c) for c in threw]
-    evidence += [f"uncaught error: {facts.text(m)}" for m in errors]
-    if guide or object_stub or any(_NOT_CALLABLE.search(m) for m in errors):
-        message = (
-            GUIDE_STUB_MESSAGE
-            if guide or object_stub
-            else (
-                "spdt is not callable on this page, so spdt('conf', …) and every event throw "
-                "and nothing is tracked."
-            )
-        )
-    else:
-        first_error = (threw[0].error if threw else None) or (errors[0] if errors else "")
-        message = f"The pixel code throws on this page: {facts.text(str(first_error))}."
-    return Hit(message, page=facts.url(page.url), evidence=tuple(evidence))
 
 
 def _views_at_start(doc: Document) -> int:
@@ -181,7 +151,14 @@ def _views_at_start(doc: Document) -> int:
     return max((views.count(v) for v in set(views)), default=0)
 
 
-@check("DUPLICATE_BASE_CODE")
+@rule(
+    "DUPLICATE_BASE_CODE",
+    "warning",
+    title="base code or script included more than once",
+    fix="Install the base code once per page: either directly or through the tag manager, "
+    "not both.",
+    source="Spotify's advice",
+)
 def duplicate_base_code(facts: Facts) -> Iterator[Hit]:
     for page in facts.pages:
         html = facts.html(page)
@@ -226,11 +203,18 @@ def duplicate_base_code(facts: Facts) -> Iterator[Hit]:
         )
 
 
-@check("MISSING_CONF")
+@rule(
+    "MISSING_CONF",
+    "error",
+    title="events without any conf key, or ping.min.js loaded but never configured",
+    fix="Call spdt('conf', {key: '<your 32-hex pixel key>'}) before any event (it is part of "
+    "the base code).",
+    source="live pixel",
+)
 def missing_conf(facts: Facts) -> Iterator[Hit]:
     seen: set[str] = set()
     # A conf that threw (the guide's stub) is BASE_CODE_BROKEN, the cause: not reported here.
-    broken_pages = {norm(p.url) for p in facts.pages if broken(facts, p) is not None}
+    broken_pages = {norm(p.url) for p in facts.pages if facts.base_code_broken(p) is not None}
     for doc in facts.documents:
         events = doc.event_calls
         if not events or doc.conf_calls or doc.url in broken_pages:
@@ -276,7 +260,13 @@ def missing_conf(facts: Facts) -> Iterator[Hit]:
         )
 
 
-@check("EVENT_BEFORE_CONF")
+@rule(
+    "EVENT_BEFORE_CONF",
+    "warning",
+    title="an event called before conf",
+    fix="Call spdt('conf', …) first: keep the base code above every event call.",
+    source="live pixel",
+)
 def event_before_conf(facts: Facts) -> Iterator[Hit]:
     for doc in facts.documents:
         first_conf = next((i for i, c in enumerate(doc.calls) if c.command == "conf"), None)
@@ -296,7 +286,13 @@ def event_before_conf(facts: Facts) -> Iterator[Hit]:
         )
 
 
-@check("MULTIPLE_PIXEL_KEYS")
+@rule(
+    "MULTIPLE_PIXEL_KEYS",
+    "warning",
+    title="more than one distinct key conf'd on a page",
+    fix="Conf one pixel key per page; conf is global and the last call wins.",
+    source="live pixel",
+)
 def multiple_pixel_keys(facts: Facts) -> Iterator[Hit]:
     for page in facts.pages:
         keys = facts.keys_on(page)
@@ -338,7 +334,13 @@ def _last_conf_key(facts: Facts, page_url: str) -> str | None:
     return key
 
 
-@check("INVALID_PIXEL_KEY")
+@rule(
+    "INVALID_PIXEL_KEY",
+    "error",
+    title="key not 32 hex characters, or a placeholder such as YOUR_PIXEL_ID",
+    fix=f"Use the 32-character lowercase hex pixel key from {ADS_MANAGER}.",
+    source="live pixel",
+)
 def invalid_pixel_key(facts: Facts) -> Iterator[Hit]:
     candidates: dict[tuple[str, str], list[str]] = {}
     key: Any
@@ -375,20 +377,3 @@ def invalid_pixel_key(facts: Facts) -> Iterator[Hit]:
                 page=shown_page or None,
                 evidence=tuple(where[:4]),
             )
-
-
-@check("LEGACY_PODSIGHTS_LOADER")
-def legacy_podsights_loader(facts: Facts) -> Iterator[Hit]:
-    """The legacy loader works (the same script, the same ingest): reported for information,
-    only on pages where the script did load (otherwise SCRIPT_NOT_LOADED says so, naming it)."""
-    for page in facts.pages:
-        evidence = facts.legacy_evidence(page)
-        if not evidence or not script_loaded(facts, page)[0]:
-            continue
-        yield Hit(
-            f"{facts.url(page.url)} installs the pixel through the legacy Podsights loader "
-            "(cdn.pdst.fm/ping.min.js, window.pdst): a supported install that loads the same "
-            "ping.min.js as pixel.byspotify.com.",
-            page=facts.url(page.url),
-            evidence=tuple(evidence[:4]),
-        )

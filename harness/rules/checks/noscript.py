@@ -1,14 +1,22 @@
-"""Rules about the noscript image fallback and where the base code sits."""
+"""Rules about the noscript image fallback: present, and with the key the pixel confs."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from harness.rules.facts import Facts, host_of, show_key
-from harness.rules.model import Hit, check
+from harness.rules.facts import Facts
+from harness.rules.model import Hit, rule
+from harness.rules.redaction import show_key
 
 
-@check("NOSCRIPT_MISSING")
+@rule(
+    "NOSCRIPT_MISSING",
+    "info",
+    title="no noscript image fallback",
+    fix='Optionally add <noscript><img src="https://img.byspotify.com/?key=KEY&a=init"></noscript>'
+    " (Spotify's documented image pixel).",
+    source="guide",
+)
 def noscript_missing(facts: Facts) -> Iterator[Hit]:
     pages = [
         p for p in facts.pixel_pages() if facts.html(p).base_codes or facts.html(p).script_tags
@@ -30,7 +38,13 @@ def noscript_missing(facts: Facts) -> Iterator[Hit]:
     )
 
 
-@check("NOSCRIPT_KEY_MISMATCH")
+@rule(
+    "NOSCRIPT_KEY_MISMATCH",
+    "warning",
+    title="noscript key differs from the conf key",
+    fix="Use the same pixel key in the noscript image as in spdt('conf', …).",
+    source="guide",
+)
 def noscript_key_mismatch(facts: Facts) -> Iterator[Hit]:
     yield from _static_mismatch(facts)
     yield from _run_mismatch(facts)
@@ -75,22 +89,3 @@ def _static_mismatch(facts: Facts) -> Iterator[Hit]:
                     *(w for where in keys.values() for w in where[:1]),
                 ),
             )
-
-
-@check("BASE_CODE_NOT_IN_HEAD")
-def base_code_not_in_head(facts: Facts) -> Iterator[Hit]:
-    for page in facts.pages:
-        html = facts.html(page)
-        installs = list(html.base_codes)
-        tags = list(html.script_tags)
-        if not installs and not tags:
-            continue
-        if any(s.in_head for s in installs) or any(t.in_head for t in tags):
-            continue
-        shown = installs[0].snippet(60) if installs else f"<script src={tags[0].src}>"
-        yield Hit(
-            f"The base code on {facts.url(page.url)} is in the body, not in <head>: events "
-            "called earlier in the page find no spdt.",
-            page=facts.url(page.url),
-            evidence=(f"in <body>: {shown}", f"host {host_of(page.url)}"),
-        )
