@@ -144,12 +144,12 @@ class PageAudit:
         clock = time.monotonic()
         problem: Problem | None = None
         if target.journey is not None:
-            steps = bind_journey(target.journey, target.url, click_id=self.click_id is not None)
+            journey = bind_journey(target.journey, target.url, click_id=self.click_id is not None)
             self._start_noscript(ctx, self._landing_url(), check_html=False)
             timeline, problems = capture_flow(
                 self.lab,
                 ctx,
-                steps,
+                journey,
                 click_id=self.click_id or new_click_id(),
                 noscript=False,
                 consent=self.options.consent,
