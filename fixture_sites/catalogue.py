@@ -32,11 +32,12 @@ class CatalogueChecks:
     ``known_codes``: every code a scenario may name in ``findings`` or ``must_not`` (the
     auditor's table; a typo would otherwise silently weaken a scenario). ``None`` skips the check.
     ``check_flow(steps, where)``: raises :class:`FixtureSiteError` when a flow is not a valid
-    journey. ``None`` skips the check.
+    journey, else returns the flow in its parsed form (the harness's journey), which the
+    scenario keeps as ``parsed_flow``. ``None`` skips the check.
     """
 
     known_codes: frozenset[str] | None = None
-    check_flow: Callable[[list[dict[str, Any]], str], None] | None = None
+    check_flow: Callable[[list[dict[str, Any]], str], object] | None = None
 
 
 NO_CHECKS = CatalogueChecks()
@@ -78,6 +79,8 @@ class Site:
     vars: dict[str, Any]
     flow: tuple[dict[str, Any], ...]
     flows: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
+    # each flow as CatalogueChecks.check_flow returned it (None without checks)
+    parsed_flows: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def www_host(self) -> str:
@@ -121,6 +124,9 @@ class Scenario:
     page_vars: dict[str, dict[str, Any]] = field(default_factory=dict)
     page_headers: dict[str, dict[str, str]] = field(default_factory=dict)
     click_id_storage: str | None = None
+    # the flow as CatalogueChecks.check_flow returned it (the harness's parsed journey; None
+    # when the catalogue was loaded without checks)
+    parsed_flow: object = field(default=None, compare=False, repr=False)
 
     @property
     def host(self) -> str:
@@ -212,10 +218,12 @@ def _check_keys(raw: dict[str, Any], allowed: frozenset[str], where: str) -> Non
         )
 
 
-def _check_flow(steps: Any, where: str, checks: CatalogueChecks) -> tuple[dict[str, Any], ...]:
-    if checks.check_flow is not None:
-        checks.check_flow(steps, where)
-    return tuple(steps)
+def _check_flow(
+    steps: Any, where: str, checks: CatalogueChecks
+) -> tuple[tuple[dict[str, Any], ...], object]:
+    """The flow's steps, and its parsed form from ``checks.check_flow`` (None without it)."""
+    parsed = checks.check_flow(steps, where) if checks.check_flow is not None else None
+    return tuple(steps), parsed
 
 
 def _check_vars(override: dict[str, Any], known: dict[str, Any], where: str) -> None:
@@ -253,12 +261,12 @@ def _parse_site(name: str, raw: Any, defaults: dict[str, Any], checks: Catalogue
     reserved = sorted(RESERVED_VARS & set(site_vars))
     if reserved:
         raise FixtureSiteError(f"{where}: template variables {reserved} are reserved")
-    flows = {
+    checked = {
         str(flow_name): _check_flow(steps, f"{where}, flow {flow_name}", checks)
         for flow_name, steps in _optional(raw, "flows", dict, where, {}).items()
     }
-    flow = _check_flow(_require(raw, "flow", list, where), f"{where}, flow", checks)
-    flows.setdefault("default", flow)
+    flow, parsed = _check_flow(_require(raw, "flow", list, where), f"{where}, flow", checks)
+    checked.setdefault("default", (flow, parsed))
     return Site(
         name=name,
         title=_require(raw, "title", str, where),
@@ -266,7 +274,8 @@ def _parse_site(name: str, raw: Any, defaults: dict[str, Any], checks: Catalogue
         pages=tuple(pages),
         vars=site_vars,
         flow=flow,
-        flows=flows,
+        flows={flow_name: steps for flow_name, (steps, _) in checked.items()},
+        parsed_flows={flow_name: parsed for flow_name, (_, parsed) in checked.items()},
     )
 
 
@@ -349,9 +358,9 @@ def _parse_scenario(raw: Any, sites: dict[str, Site], checks: CatalogueChecks) -
                 f"{where}: unknown flow {flow_spec!r}; site {site.name} has flows "
                 f"{', '.join(sorted(site.flows))}"
             )
-        flow = site.flows[flow_spec]
+        flow, parsed = site.flows[flow_spec], site.parsed_flows.get(flow_spec)
     else:
-        flow = _check_flow(flow_spec, f"{where}, flow", checks)
+        flow, parsed = _check_flow(flow_spec, f"{where}, flow", checks)
     findings = _codes(raw, "findings", where, checks)
     must_not = _codes(raw, "must_not", where, checks)
     if "findings" not in raw:
@@ -380,6 +389,7 @@ def _parse_scenario(raw: Any, sites: dict[str, Site], checks: CatalogueChecks) -
             str(p): {str(k): str(v) for k, v in h.items()} for p, h in page_headers.items()
         },
         click_id_storage=storage,
+        parsed_flow=parsed,
     )
 
 

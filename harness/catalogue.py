@@ -15,7 +15,7 @@ from fixture_sites.catalogue import CatalogueChecks, Scenario, catalogue_text, p
 from fixture_sites.catalogue import parse_catalogue as _parse_structure
 from fixture_sites.catalogue import parse_catalogue_text as _parse_structure_text
 from harness.errors import FixtureSiteError, UsageError
-from harness.flows.journey import parse_journey
+from harness.flows.journey import Journey, parse_journey
 from harness.rules import codes
 
 # Every code a scenario may name in `findings` or `must_not`: the auditor's registered rules
@@ -23,9 +23,10 @@ from harness.rules import codes
 KNOWN_FINDING_CODES: frozenset[str] = frozenset(codes())
 
 
-def _check_flow(steps: list[dict[str, Any]], where: str) -> None:
+def _check_flow(steps: list[dict[str, Any]], where: str) -> Journey:
+    """The flow parsed (each scenario keeps it as ``parsed_flow``), or a FixtureSiteError."""
     try:
-        parse_journey(steps)
+        return parse_journey(steps)
     except UsageError as exc:
         raise FixtureSiteError(f"{where}: {exc}") from exc
 

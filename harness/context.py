@@ -11,16 +11,17 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, Response
 from playwright.sync_api import Error as PlaywrightError
 
-from harness.assertions.cookies import check_attrs, cookie_differences
+from harness.assertions import click_id as click_id_checks
+from harness.assertions import events as event_checks
+from harness.assertions.cookies import expect_cookie
 from harness.assertions.findings import check_findings
-from harness.assertions.matching import EventMatcher, count_report, near_miss_report
 from harness.capture.recorder import Recorder
 from harness.capture.settle import DEFAULT_LIMIT, DEFAULT_QUIET, Evidence, settle
 from harness.capture.timeline import LandingInfo, SettleDecision, Timeline
-from harness.errors import AssertionFailed, NavigationError, UsageError
+from harness.errors import NavigationError, UsageError
 from harness.rules import AuditFinding, RuleConfig, evaluate
 from mock_endpoint.records import PixelEvent, Record
 from mock_endpoint.server import MockEndpoint
@@ -179,11 +180,15 @@ class PixelContext:
         self.close()
 
     # -- driving -------------------------------------------------------------------------
-    def goto(self, url: str, *, timeout: float = 15.0) -> None:
+    def _open(self, url: str, timeout: float) -> Response | None:
+        """Open ``url`` and wait for its load; a failure is a NavigationError in one line."""
         try:
-            self.page.goto(url, wait_until="load", timeout=timeout * 1000)
+            return self.page.goto(url, wait_until="load", timeout=timeout * 1000)
         except PlaywrightError as exc:
             raise NavigationError(f"could not open {url}: {_first_line(exc)}") from exc
+
+    def goto(self, url: str, *, timeout: float = 15.0) -> None:
+        self._open(url, timeout)
 
     def land(
         self,
@@ -197,10 +202,7 @@ class PixelContext:
         param = param or self.click_id_param
         click_id = click_id or new_click_id()
         target = with_query_param(url, param, click_id)
-        try:
-            response = self.page.goto(target, wait_until="load", timeout=timeout * 1000)
-        except PlaywrightError as exc:
-            raise NavigationError(f"could not open {target}: {_first_line(exc)}") from exc
+        response = self._open(target, timeout)
         chain: list[str] = []
         request = response.request if response is not None else None
         while request is not None:
@@ -326,53 +328,15 @@ class PixelContext:
         count is checked at the end of ``within`` seconds (default: ``timeout``), or as soon as
         more than N have arrived; the failure lists the events seen. ``count=0`` is
         :meth:`expect_no_event`."""
-        if count is not None:
-            window = within if within is not None else timeout
-            return self._expect_count(name, count, window, fields)
-        matcher = EventMatcher(name, fields)
-
-        def match(record: Record) -> bool:
-            return record.session == self.session and any(matcher.matches(e) for e in record.events)
-
-        found = self.mock.wait_for(match, timeout)
-        if found is None:
-            raise AssertionFailed(
-                near_miss_report(matcher, self.events()) + f"\n(waited {timeout:g} s)"
-            )
-        return next(e for e in found.events if matcher.matches(e))
+        return event_checks.expect_event(
+            self, name, timeout=timeout, count=count, within=within, fields=fields
+        )
 
     def expect_events(
         self, name: str, *, count: int, within: float = 5.0, **fields: Any
     ) -> list[PixelEvent]:
         """Exactly ``count`` matching events (see :meth:`expect_event`); returns them."""
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise ValueError(f"count must be a whole number ≥ 0, not {count!r}")
-        if not 0 < within <= 300:
-            raise ValueError(f"within must be seconds between 0 and 300, not {within!r}")
-        matcher = EventMatcher(name, fields)
-
-        def match(record: Record) -> bool:
-            return record.session == self.session and any(matcher.matches(e) for e in record.events)
-
-        deadline = time.monotonic() + within
-        while True:
-            last = self.mock.store.last_id()
-            matched = [e for e in self.events() if matcher.matches(e)]
-            remaining = deadline - time.monotonic()
-            if len(matched) > count or remaining <= 0:
-                break
-            self.mock.wait_for(match, remaining, after_id=last)
-        if len(matched) != count:
-            raise AssertionFailed(count_report(matcher, count, self.events(), within))
-        return matched
-
-    def _expect_count(
-        self, name: str, count: int, within: float, fields: dict[str, Any]
-    ) -> PixelEvent:
-        if count == 0:
-            self.expect_no_event(name, during=within, **fields)
-            return PixelEvent(name, None)
-        return self.expect_events(name, count=count, within=within, **fields)[0]
+        return event_checks.expect_events(self, name, count=count, within=within, fields=fields)
 
     def last_record_id(self) -> int:
         """The mock's newest record id now: a mark for ``expect_no_pixel_traffic(since=…)``."""
@@ -385,38 +349,11 @@ class PixelContext:
         Traffic counts from ``since`` (a :meth:`last_record_id` taken before the action that
         must stay silent, so that a request which lands before this call is not missed), else
         from now."""
-        last = self.last_record_id() if since is None else since
-        kinds = ("script", "ingest", "image", "noscript", "preflight")
-
-        def match(record: Record) -> bool:
-            return record.session == self.session and record.kind in kinds
-
-        found = self.mock.wait_for(match, during, after_id=last)
-        if found is None:
-            return
-        hits = [r for r in self.records() if r.id > last and r.kind in kinds]
-        lines = [f"expected no pixel traffic within {during:g} s; saw {len(hits)} request(s):"]
-        for record in hits[:5]:
-            names = ", ".join(e.name for e in record.events)
-            lines.append(
-                f"  - {record.method} {record.host}{record.path} → {record.status} "
-                f"(record #{record.id}){': ' + names if names else ''}"
-            )
-        raise AssertionFailed("\n".join(lines))
+        event_checks.expect_no_pixel_traffic(self, during=during, since=since)
 
     def expect_no_event(self, name: str, *, during: float = 1.0, **fields: Any) -> None:
         """Fail if a matching event arrives within the next ``during`` seconds (or already has)."""
-        matcher = EventMatcher(name, fields)
-
-        def match(record: Record) -> bool:
-            return record.session == self.session and any(matcher.matches(e) for e in record.events)
-
-        found = self.mock.wait_for(match, during)
-        if found is not None:
-            event = next(e for e in found.events if matcher.matches(e))
-            raise AssertionFailed(
-                f"expected no {matcher.describe()} within {during:g} s; got one from {event.url}"
-            )
+        event_checks.expect_no_event(self, name, during=during, fields=fields)
 
     def findings(self, config: RuleConfig | None = None) -> list[AuditFinding]:
         """Run the audit rules over everything this context captured so far."""
@@ -459,27 +396,7 @@ class PixelContext:
         """A cookie named ``name`` with these attributes (``value``, ``domain``, ``path``,
         ``secure``, ``http_only``, ``same_site``, ``min_days``, ``max_days``), as soon as the
         browser holds one; else fail listing the cookies of that name and what differs."""
-        check_attrs(attrs)
-        deadline = time.monotonic() + timeout
-        while True:
-            cookies = [c for c in self.cookies() if c.get("name") == name]
-            for cookie in cookies:
-                if not cookie_differences(cookie, attrs):
-                    return cookie
-            if time.monotonic() >= deadline:
-                break
-            # cookies have no arrival event to wait on: look again shortly, within the bound
-            self.page.wait_for_timeout(50)
-        wanted = " ".join(f"{k}={v!r}" for k, v in attrs.items())
-        if not cookies:
-            names = sorted({str(c.get("name")) for c in self.cookies()})
-            raise AssertionFailed(
-                f"expected cookie {name} {wanted}".rstrip()
-                + f"; no cookie named {name} (cookies: {', '.join(names) or 'none'})"
-            )
-        lines = [f"expected cookie {name} {wanted}; saw {len(cookies)} {name}:"]
-        lines.extend(f"  - {', '.join(cookie_differences(c, attrs))}" for c in cookies)
-        raise AssertionFailed("\n".join(lines))
+        return expect_cookie(self, name, timeout=timeout, attrs=attrs)
 
     def expect_click_id_persisted(
         self, click_id: str | None = None, *, storage: tuple[str, ...] | None = None
@@ -489,36 +406,7 @@ class PixelContext:
         ``storage``: where it counts, any of "cookie", "local", "session". By default the
         context's click id storage mode decides: "live" (the live pixel) needs sessionStorage,
         "guide" (the setup guide) a first-party cookie."""
-        if click_id is None:
-            if not self.landings or self.landings[-1].click_id is None:
-                raise AssertionFailed("expect_click_id_persisted: no landing with a click id yet")
-            click_id = self.landings[-1].click_id
-        assert click_id is not None
-        wanted = storage or (("cookie",) if self.click_id_storage == "guide" else ("session",))
-        unknown = set(wanted) - {"cookie", "local", "session"}
-        if unknown:
-            raise UsageError(
-                f"expect_click_id_persisted: storage {sorted(unknown)}: expected cookie, local "
-                "or session"
-            )
-        prefixes = tuple(
-            {"cookie": "cookie ", "local": "localStorage ", "session": "sessionStorage "}[w]
-            for w in wanted
-        )
-        found = self.click_id_locations(click_id)
-        places = [p for p in found if p.startswith(prefixes)]
-        if not places:
-            names = sorted(c["name"] for c in self.cookies())
-            kept = self.storage()
-            where = " or ".join(p.strip() for p in prefixes)
-            elsewhere = f" (it is in {', '.join(found)})" if found else ""
-            raise AssertionFailed(
-                f"expected click id {click_id!r} in {where} on {self.page.url}"
-                f" (click id storage {self.click_id_storage!r}){elsewhere}; cookies: "
-                f"{names or 'none'}; sessionStorage keys: {sorted(kept['session']) or 'none'}; "
-                f"localStorage keys: {sorted(kept['local']) or 'none'}"
-            )
-        return places
+        return click_id_checks.expect_click_id_persisted(self, click_id, storage=storage)
 
 
 def _first_line(exc: BaseException) -> str:

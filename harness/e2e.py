@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from fixture_sites.catalogue import Scenario
 from harness.context import new_click_id
 from harness.flows.capture import capture_flow
+from harness.flows.journey import Journey, parse_journey
 from harness.lab import Harness
 from harness.rules import AuditFinding, RuleConfig, evaluate
 from mock_endpoint.vocab import CLICK_ID_PARAMS
@@ -62,6 +63,16 @@ class ScenarioResult:
         return f"{self.scenario}[{self.click_id_param}]"
 
 
+def scenario_journey(scenario: Scenario) -> Journey:
+    """The scenario's flow as a journey, each bare page name in ``land``/``goto`` replaced by
+    the scenario's URL for it. Parsed once, when the catalogue was loaded (``harness.catalogue``);
+    a scenario loaded without those checks is parsed here."""
+    parsed = scenario.parsed_flow
+    journey = parsed if isinstance(parsed, Journey) else parse_journey(list(scenario.flow))
+    pages = scenario.pages
+    return journey.with_urls(lambda url: scenario.page_url(url) if url in pages else url)
+
+
 def run_scenario(lab: Harness, scenario: Scenario, click_id_param: str) -> ScenarioResult:
     """Run ``scenario``'s flow in a fresh context of ``lab`` (landing with a new click id under
     ``click_id_param``) and audit the captured timeline with the default rule configuration."""
@@ -69,7 +80,7 @@ def run_scenario(lab: Harness, scenario: Scenario, click_id_param: str) -> Scena
     storage = scenario.click_id_storage or lab.click_id_storage
     with lab.new_context(click_id_param=click_id_param, click_id_storage=storage) as ctx:
         timeline, problems = capture_flow(
-            lab, ctx, scenario.resolved_flow(), click_id=new_click_id()
+            lab, ctx, scenario_journey(scenario), click_id=new_click_id()
         )
     findings = evaluate(timeline, RuleConfig())
     return ScenarioResult(

@@ -28,6 +28,8 @@ from harness.audit.lab import guard_patterns
 from harness.audit.model import PROBLEM_KINDS
 from harness.cli.audit_cmd import ProgressBar
 from harness.errors import UsageError
+from harness.flows.journey import parse_journey
+from harness.flows.step import Step
 from harness.reports.formats import render
 from harness.rules import RULES
 from tests.audit_helpers import spdt
@@ -92,18 +94,28 @@ def test_journeys_resolve_relative_urls_and_land_first(tmp_path: Path) -> None:
     path = tmp_path / "j.yaml"
     path.write_text("- click: '#buy'\n- goto: /thanks\n- expect_event: purchase\n", "utf-8")
     journey = load_journey_file(path)
-    steps = bind_journey(journey, "https://shop.test/shop/landing", click_id=True)
-    assert steps == [
-        {"land": "https://shop.test/shop/landing"},
-        {"click": "#buy"},
-        {"goto": "https://shop.test/thanks"},
-        {"expect_event": "purchase"},
-    ]
-    assert bind_journey(journey, "https://shop.test/", click_id=False)[0] == {
-        "goto": "https://shop.test/"
-    }
+    bound = bind_journey(journey, "https://shop.test/shop/landing", click_id=True)
+    assert bound == parse_journey(
+        [
+            {"land": "https://shop.test/shop/landing"},
+            {"click": "#buy"},
+            {"goto": "https://shop.test/thanks"},
+            {"expect_event": "purchase"},
+        ]
+    )
+    assert bind_journey(journey, "https://shop.test/", click_id=False).steps[0] == Step(
+        "goto", target="https://shop.test/"
+    )
     with pytest.raises(UsageError, match="does not start with land or goto"):
         bind_journey(journey, None, click_id=True)
+    path.write_text("- land: {url: /go, click_id: qa-1, param: sp_click_id}\n", "utf-8")
+    landing = load_journey_file(path)
+    assert bind_journey(landing, "https://shop.test/", click_id=True).steps == (
+        Step("land", target="https://shop.test/go", value="qa-1", param="sp_click_id"),
+    )
+    assert bind_journey(landing, "https://shop.test/", click_id=False).steps == (
+        Step("goto", target="https://shop.test/go"),
+    )
     path.write_text("- goto: javascript:alert(1)\n", "utf-8")
     with pytest.raises(UsageError, match="is not an http"):
         bind_journey(load_journey_file(path), "https://shop.test/", click_id=True)

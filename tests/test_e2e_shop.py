@@ -8,6 +8,8 @@ import pytest
 
 from fixture_sites import scenario
 from harness import Harness
+from harness.assertions.matching import EventMatcher
+from mock_endpoint.records import PixelEvent
 
 pytestmark = pytest.mark.browser
 
@@ -62,6 +64,38 @@ def test_near_miss_message_names_the_differing_field(spdt_harness: Harness) -> N
         "expected purchase value='79,99' currency='USD'; saw 1 purchase:",
         "  - value 79.99 (float) ≠ '79,99'",
     ]
+
+
+def test_numbers_sent_as_strings_match_the_number_and_misses_show_the_string(
+    spdt_harness: Harness,
+) -> None:
+    quoted = scenario("spotify-quoted-numbers")  # value '133.55', quantity '3', as Spotify writes
+    with spdt_harness.new_context() as ctx:
+        ctx.land(quoted.page_url("thanks"), click_id="qn-1")
+        purchase = ctx.expect_event("purchase", value=133.55, quantity=3)
+        assert (purchase.params["value"], purchase.params["quantity"]) == ("133.55", "3")
+        with pytest.raises(AssertionError) as failure:
+            ctx.expect_event("purchase", value=133.5, is_new_customer=True, timeout=0.3)
+    assert str(failure.value).splitlines()[:2] == [
+        "expected purchase value=133.5 is_new_customer=True; saw 1 purchase:",
+        "  - value '133.55' (str) ≠ 133.5, is_new_customer 'true' (str) ≠ True",
+    ]
+
+
+def test_only_documented_numbers_that_parse_cleanly_match_as_numbers() -> None:
+    def event(**params: object) -> PixelEvent:
+        return PixelEvent("purchase", None, params=dict(params))
+
+    assert EventMatcher("purchase", {"value": 79.99}).matches(event(value="79.99"))
+    assert EventMatcher("purchase", {"value": 80}).matches(event(value="80"))
+    assert EventMatcher("purchase", {"quantity": 3}).matches(event(quantity="3"))
+    assert EventMatcher("purchase", {"value": 79.99}).differences(event(value="79,99")) == [
+        "value '79,99' (str) ≠ 79.99"
+    ]
+    assert not EventMatcher("purchase", {"quantity": 3}).matches(event(quantity="3.0"))
+    assert not EventMatcher("purchase", {"order_id": 12}).matches(event(order_id="12"))
+    assert not EventMatcher("purchase", {"total": 5}).matches(event(total="5"))  # undocumented
+    assert not EventMatcher("purchase", {"value": "79.99"}).matches(event(value=79.99))
 
 
 def test_expect_cookie_matches_attributes_and_explains_misses(spdt_harness: Harness) -> None:

@@ -25,7 +25,10 @@ from harness.catalogue import (
     parse_catalogue_text,
     scenario,
 )
+from harness.e2e import scenario_journey
 from harness.errors import FixtureSiteError
+from harness.flows.journey import Journey, parse_journey
+from harness.flows.step import Step
 from tests.cli import spdt
 from tests.spec import REAL_SITE_CODES, REQUIRED_CODES
 
@@ -87,6 +90,16 @@ def test_resolved_flow_resolves_redirect_sources() -> None:
     assert s.resolved_flow()[0] == {"land": "https://shop.test/redirect-drops-query/go"}
     assert s.entry_url == "https://shop.test/redirect-drops-query/go"
     assert "go" in s.pages
+
+
+def test_every_flow_is_parsed_once_and_runs_with_the_scenarios_urls() -> None:
+    for s in SCENARIOS:
+        assert isinstance(s.parsed_flow, Journey), s.name  # kept from the catalogue's load
+        assert scenario_journey(s) == parse_journey(s.resolved_flow()), s.name
+    shop = scenario("shop-correct")
+    assert scenario_journey(shop).steps[0] == Step(
+        "land", target="https://shop.test/shop-correct/landing"
+    )
 
 
 def test_null_event_parameters_are_left_out() -> None:
@@ -168,6 +181,7 @@ def test_fixture_sites_alone_checks_structure_and_leaves_codes_and_flows_to_the_
     (s,) = parse_structure(data).values()
     assert s.findings == frozenset({"NO_SUCH_CODE"})
     assert s.flow == ({"jump": "#a"},)
+    assert s.parsed_flow is None
     with pytest.raises(FixtureSiteError, match="unknown keys"):
         parse_structure(_with_scenario(colour="red"))
 

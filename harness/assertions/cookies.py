@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from harness.errors import AssertionFailed
+
+if TYPE_CHECKING:
+    from harness.context import PixelContext
 
 # expect_cookie keyword → the key in Playwright's cookie dict
 ATTRIBUTES = {
@@ -53,3 +58,31 @@ def check_attrs(attrs: Mapping[str, Any]) -> None:
     if unknown:
         allowed = ", ".join([*ATTRIBUTES, "min_days", "max_days"])
         raise TypeError(f"expect_cookie: unknown attribute(s) {sorted(unknown)}; use {allowed}")
+
+
+def expect_cookie(
+    ctx: PixelContext, name: str, *, timeout: float, attrs: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A cookie of ``ctx`` named ``name`` with ``attrs``, as soon as the browser holds one; else
+    fail listing the cookies of that name and what differs."""
+    check_attrs(attrs)
+    deadline = time.monotonic() + timeout
+    while True:
+        cookies = [c for c in ctx.cookies() if c.get("name") == name]
+        for cookie in cookies:
+            if not cookie_differences(cookie, attrs):
+                return cookie
+        if time.monotonic() >= deadline:
+            break
+        # cookies have no arrival event to wait on: look again shortly, within the bound
+        ctx.page.wait_for_timeout(50)
+    wanted = " ".join(f"{k}={v!r}" for k, v in attrs.items())
+    if not cookies:
+        names = sorted({str(c.get("name")) for c in ctx.cookies()})
+        raise AssertionFailed(
+            f"expected cookie {name} {wanted}".rstrip()
+            + f"; no cookie named {name} (cookies: {', '.join(names) or 'none'})"
+        )
+    lines = [f"expected cookie {name} {wanted}; saw {len(cookies)} {name}:"]
+    lines.extend(f"  - {', '.join(cookie_differences(c, attrs))}" for c in cookies)
+    raise AssertionFailed("\n".join(lines))

@@ -7,10 +7,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mock_endpoint.records import PixelEvent
+from mock_endpoint.validation.params import PARAMETERS, coerce, conforms
 
 # Expectation fields that live on the event itself rather than in its parameters.
 EVENT_FIELDS = ("key", "click_id", "device_id", "url", "event_id")
 _MISSING = object()
+
+
+def _quoted_number(key: str, actual: Any, expected: Any) -> bool:
+    """A documented number parameter the page sent as a string that parses cleanly as the
+    expected number (``value: '79.99'`` for ``value=79.99``): Spotify's schema coerces, and its
+    own examples write ``value: '133.55'`` (docs/evidence.md). The parameter table decides."""
+    kind = PARAMETERS.get(key)
+    if kind not in ("float", "int") or key in EVENT_FIELDS or not isinstance(actual, str):
+        return False
+    if isinstance(expected, bool) or not isinstance(expected, int | float):
+        return False
+    return conforms(kind, actual) and coerce(kind, actual) == expected
 
 
 def _show(value: Any) -> str:
@@ -21,7 +34,9 @@ def _show(value: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class EventMatcher:
-    """An event name plus the fields that must equal (type included: ``"79.99"`` ≠ ``79.99``)."""
+    """An event name plus the fields that must equal, type included (``"79.99"`` ≠ ``79.99``),
+    except that a documented number parameter sent as a clean numeric string matches the
+    number (``value '79.99'`` matches ``value=79.99``; ``'79,99'`` does not)."""
 
     name: str
     fields: Mapping[str, Any] = field(default_factory=dict)
@@ -41,6 +56,8 @@ class EventMatcher:
             actual = self._actual(event, key)
             if actual is _MISSING or actual != expected or type(actual) is not type(expected):
                 if isinstance(expected, float) and type(actual) is int and actual == expected:
+                    continue
+                if _quoted_number(key, actual, expected):
                     continue
                 diffs.append(f"{key} {_show(actual)} ≠ {expected!r}")
         return diffs

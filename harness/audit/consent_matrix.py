@@ -17,8 +17,9 @@ from harness.audit.options import AuditOptions
 from harness.audit.runner import AuditRun, Progress
 from harness.errors import UsageError
 from harness.flows.consent import CHOICES
+from harness.flows.journey import parse_journey
 
-CONSENT_ONLY = JourneyFile("consent.yaml", ({"consent": {"tool": "auto"}},))
+CONSENT_ONLY = JourneyFile("consent.yaml", parse_journey([{"consent": {"tool": "auto"}}]))
 
 
 def with_consent_step(options: AuditOptions) -> AuditOptions:

@@ -7,36 +7,33 @@ given on the command line, so one journey can be run against staging and product
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import yaml
 
 from harness.errors import UsageError
-from harness.flows.journey import parse_journey
+from harness.flows.journey import NAVIGATING, Journey, parse_journey
+from harness.flows.step import Step
 
 MAX_JOURNEY_BYTES = 1_000_000
-NAVIGATING = ("land", "goto")
 
 
 @dataclass(frozen=True, slots=True)
 class JourneyFile:
+    """A journey file, parsed (and so checked) once, when it is loaded."""
+
     name: str  # the file name, as reports show it
-    steps: tuple[dict[str, Any], ...]
+    journey: Journey
 
     @property
     def starts_with_navigation(self) -> bool:
-        return bool(self.steps) and next(iter(self.steps[0])) in NAVIGATING
+        return self.journey.starts_with_navigation
 
     def first_url(self) -> str | None:
-        for step in self.steps:
-            verb, arg = next(iter(step.items()))
-            if verb in NAVIGATING:
-                target = arg.get("url") if isinstance(arg, dict) else arg
-                return target if isinstance(target, str) else None
-        return None
+        return self.journey.first_url()
 
 
 def load_journey_file(path: Path) -> JourneyFile:
@@ -56,44 +53,40 @@ def load_journey_file(path: Path) -> JourneyFile:
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise UsageError(f"journey {path}: {problem}{where}") from exc
     try:
-        parse_journey(data)
+        journey = parse_journey(data)
     except UsageError as exc:
         raise UsageError(f"journey {path}: {exc}") from exc
-    if isinstance(data, dict):
-        data = data["steps"]
-    return JourneyFile(path.name, tuple(dict(step) for step in data))
+    return JourneyFile(path.name, journey)
 
 
-def bind_journey(
-    journey: JourneyFile, base_url: str | None, *, click_id: bool
-) -> list[dict[str, Any]]:
-    """The steps to run: relative URLs resolved against ``base_url``; a landing on ``base_url``
-    first unless the journey starts by navigating; ``land`` becomes ``goto`` without a click id."""
-    steps: list[dict[str, Any]] = []
+def bind_journey(journey: JourneyFile, base_url: str | None, *, click_id: bool) -> Journey:
+    """The journey to run: relative URLs resolved against ``base_url``; a landing on ``base_url``
+    first unless the journey starts by navigating; ``land`` becomes ``goto`` without a click id
+    (and drops the landing's own click id and parameter)."""
+    steps: list[Step] = []
     if not journey.starts_with_navigation:
         if base_url is None:
             raise UsageError(
                 f"journey {journey.name} does not start with land or goto; give the URL to "
                 "start from on the command line"
             )
-        steps.append({"land": base_url})
-    for raw in journey.steps:
-        verb, arg = next(iter(raw.items()))
-        if verb in NAVIGATING:
-            arg = _resolve(arg, base_url, journey.name)
-        if verb == "land" and not click_id:
-            verb = "goto"
-            arg = arg.get("url") if isinstance(arg, dict) else arg
-        steps.append({verb: arg})
-    if not click_id and "land" in steps[0]:
-        steps[0] = {"goto": steps[0]["land"]}
-    return steps
+        steps.append(Step("land", target=base_url))
+    steps.extend(_bind(step, base_url, journey.name, click_id) for step in journey.journey.steps)
+    if not click_id and steps[0].verb == "land":
+        steps[0] = Step("goto", target=steps[0].target)
+    return Journey(tuple(steps))
 
 
-def _resolve(arg: Any, base_url: str | None, name: str) -> Any:
-    url = arg.get("url") if isinstance(arg, dict) else arg
-    if not isinstance(url, str):
-        return arg
+def _bind(step: Step, base_url: str | None, name: str, click_id: bool) -> Step:
+    if step.verb not in NAVIGATING or step.target is None:
+        return step
+    url = _resolve(step.target, base_url, name)
+    if step.verb == "land" and not click_id:
+        return Step("goto", target=url)
+    return dataclasses.replace(step, target=url)
+
+
+def _resolve(url: str, base_url: str | None, name: str) -> str:
     if not urlsplit(url).scheme:
         if base_url is None:
             raise UsageError(
@@ -102,4 +95,4 @@ def _resolve(arg: Any, base_url: str | None, name: str) -> Any:
         url = urljoin(base_url, url)
     if urlsplit(url).scheme not in ("http", "https"):
         raise UsageError(f"journey {name}: {url!r} is not an http(s) URL")
-    return {**arg, "url": url} if isinstance(arg, dict) else url
+    return url

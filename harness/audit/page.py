@@ -8,12 +8,20 @@ import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
-from playwright.sync_api import BrowserContext, Dialog, Download, Page
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
 
+from harness.audit.guard import Guard
 from harness.audit.journeys import JourneyFile, bind_journey
 from harness.audit.model import PageResult, Problem
+from harness.audit.navigation import (
+    classify,
+    environment_problem,
+    journey_problem,
+    status_problem,
+)
 from harness.audit.options import AuditOptions
 from harness.audit.summary import summarise
 from harness.capture.timeline import Timeline
@@ -21,33 +29,17 @@ from harness.context import PixelContext, new_click_id
 from harness.errors import HarnessError
 from harness.flows.capture import capture_flow
 from harness.flows.consent import SILENT_WITHOUT_CONSENT
-from harness.flows.noscript import NoscriptRun, can_have_noscript_pixel
+from harness.flows.noscript import NoscriptRun, worth_a_rerun
 from harness.lab import Harness
 from harness.rules import RuleConfig, evaluate
+from harness.rules.facts import Facts
 from harness.rules.model import AuditFinding
 from harness.rules.redaction import redact
 
 VIEWPORT = {"width": 1280, "height": 800}
 MAX_LINKS = 2000
-MAX_GUARD_ITEMS = 50
 NOSCRIPT_LIMIT = 10.0  # the JavaScript-disabled rerun's own budget
 NOSCRIPT_SETTLE = 2.0  # at most this long waited for it once the main run is done
-# Failures of the live ping.min.js that say "this machine cannot reach it", not "the site broke it".
-ENVIRONMENT_FAILURES = (
-    "ERR_NAME_NOT_RESOLVED",
-    "ERR_NAME_RESOLUTION_FAILED",
-    "ERR_INTERNET_DISCONNECTED",
-    "ERR_CONNECTION_REFUSED",
-    "ERR_CONNECTION_RESET",
-    "ERR_CONNECTION_CLOSED",
-    "ERR_CONNECTION_TIMED_OUT",
-    "ERR_TIMED_OUT",
-    "ERR_ADDRESS_UNREACHABLE",
-    "ERR_NETWORK_ACCESS_DENIED",
-    "ERR_PROXY_CONNECTION_FAILED",
-    "ERR_CERT_",
-    "ERR_SSL_",
-)
 _LINKS_JS = f"""() => Array.from(document.links).slice(0, {MAX_LINKS})
     .filter(a => !a.hasAttribute('download')).map(a => a.href)"""
 
@@ -58,45 +50,6 @@ class Target:
     url: str | None  # the URL to audit, or the base URL of a journey
     journey: JourneyFile | None = None
     audit: bool = True  # False: a crawl page of another shard (only its links are needed)
-
-
-class Guard:
-    """Keeps a hostile page from stalling the audit: dialogs dismissed (beforeunload accepted),
-    popups closed, downloads refused (the context has ``accept_downloads=False``)."""
-
-    def __init__(self, context: BrowserContext, main: Page) -> None:
-        self.main = main
-        self.dialogs: list[str] = []
-        self.popups: list[str] = []
-        self.downloads: list[str] = []
-        self.dialog_count = 0
-        self.popup_count = 0
-        context.on("page", self._on_page)
-        context.on("dialog", self._on_dialog)
-        main.on("download", self._on_download)
-
-    def _on_page(self, page: Page) -> None:
-        if page is self.main:
-            return
-        self.popup_count += 1
-        if len(self.popups) < MAX_GUARD_ITEMS:
-            self.popups.append(f"popup opened ({page.url or 'about:blank'}), closed")
-        with contextlib.suppress(PlaywrightError):
-            page.close()
-
-    def _on_dialog(self, dialog: Dialog) -> None:
-        self.dialog_count += 1
-        if len(self.dialogs) < MAX_GUARD_ITEMS:
-            self.dialogs.append(f"{dialog.type} dialog: {dialog.message[:200]!r}, dismissed")
-        with contextlib.suppress(PlaywrightError):
-            if dialog.type == "beforeunload":
-                dialog.accept()
-            else:
-                dialog.dismiss()
-
-    def _on_download(self, download: Download) -> None:
-        if len(self.downloads) < MAX_GUARD_ITEMS:
-            self.downloads.append(f"download {download.suggested_filename[:200]!r} refused")
 
 
 def rule_config(options: AuditOptions) -> RuleConfig:
@@ -111,23 +64,6 @@ def rule_config(options: AuditOptions) -> RuleConfig:
     )
     silent = SILENT_WITHOUT_CONSENT if options.consent in ("reject", "none") else frozenset()
     return RuleConfig(click_id_params=params, redact=options.redact, disabled=silent)
-
-
-def classify(message: str) -> Problem:
-    """A navigation failure as a report problem, in one line."""
-    line = message.strip().splitlines()[0] if message.strip() else "navigation failed"
-    if "Timeout" in line and "exceeded" in line:
-        return Problem("timeout", line)
-    if "Download is starting" in line:
-        return Problem("navigation", f"{line} (the URL is a download; downloads are refused)")
-    if "ERR_NAME_NOT_RESOLVED" in line:
-        return Problem("navigation", f"{line} (DNS: the host name does not resolve)")
-    if "ERR_CERT" in line or "ERR_SSL" in line:
-        return Problem(
-            "navigation",
-            f"{line} (TLS: the certificate is not trusted; see --trust-spki or --insecure)",
-        )
-    return Problem("navigation", line)
 
 
 def _ms(seconds: float) -> float:
@@ -159,14 +95,17 @@ class PageAudit:
             return text.replace(self.click_id, redact(self.click_id))
         return text
 
+    def _context_args(self) -> dict[str, Any]:
+        """How every context of this audit is made (the JavaScript-disabled rerun's too)."""
+        return {
+            "click_id_param": self.options.click_id_param,
+            "accept_downloads": False,
+            "ignore_https_errors": self.options.insecure,
+            "viewport": VIEWPORT,
+        }
+
     def _context(self, **extra: Any) -> PixelContext:
-        return self.lab.new_context(
-            click_id_param=self.options.click_id_param,
-            accept_downloads=False,
-            ignore_https_errors=self.options.insecure,
-            viewport=VIEWPORT,
-            **extra,
-        )
+        return self.lab.new_context(**self._context_args(), **extra)
 
     # -- crawl-only ---------------------------------------------------------------------
     def links_only(self) -> PageResult:
@@ -206,22 +145,18 @@ class PageAudit:
         clock = time.monotonic()
         problem: Problem | None = None
         if target.journey is not None:
-            steps = bind_journey(target.journey, target.url, click_id=self.click_id is not None)
+            journey = bind_journey(target.journey, target.url, click_id=self.click_id is not None)
             self._start_noscript(ctx, self._landing_url(), check_html=False)
             timeline, problems = capture_flow(
                 self.lab,
                 ctx,
-                steps,
+                journey,
                 click_id=self.click_id or new_click_id(),
                 noscript=False,
                 consent=self.options.consent,
             )
             if problems:
-                first = self._hide(problems[0])
-                if first.split(" ", 1)[0] in ("land", "goto"):
-                    problem = classify(first)
-                else:
-                    problem = Problem("journey", f"journey step failed: {first}")
+                problem = journey_problem(self._hide(problems[0]))
             self.timings["journey"] = _ms(time.monotonic() - clock)
             return problem, timeline
         assert target.url is not None
@@ -280,15 +215,16 @@ class PageAudit:
         documents have a ``<noscript>`` element (a journey starts it before its first page)."""
         if not self.options.noscript or url is None or self.remaining() < 0.5:
             return
-        if check_html and ctx.recorder is not None:
-            seen = ctx.recorder.evidence.noscript_elements  # the capture saw one in the DOM
-            if not seen and not any(map(can_have_noscript_pixel, ctx.recorder.document_html())):
-                return
+        if check_html and not worth_a_rerun(ctx):
+            return
         clock = time.monotonic()
-        rerun_ctx = self._context(java_script_enabled=False)
-        Guard(rerun_ctx.context, rerun_ctx.page)
-        self.noscript_run = NoscriptRun(
-            rerun_ctx, url, timeout=min(NOSCRIPT_LIMIT, self.remaining())
+        self.noscript_run = NoscriptRun.start(
+            self.lab,
+            url,
+            timeout=NOSCRIPT_LIMIT,
+            deadline=self.deadline,
+            prepare=lambda rerun: Guard(rerun.context, rerun.page),
+            **self._context_args(),
         )
         self._add_time("noscript", clock)
 
@@ -339,9 +275,9 @@ class PageAudit:
             self.noscript_run.cancel()
             self.noscript_run = None
         status = timeline.pages[-1].status if timeline.pages else None
-        if problem is None and status is not None and status >= 400:
-            problem = Problem("navigation", f"{self._hide(page.url)} answered HTTP {status}")
-        environment = self._environment_problem(timeline, config)
+        if problem is None:
+            problem = status_problem(self._hide(page.url), status)
+        environment = environment_problem(timeline, config) if self.lab.script == "live" else None
         if environment is not None and problem is None:
             problem = environment
         clock = time.monotonic()
@@ -366,8 +302,6 @@ class PageAudit:
         if self.responsive:
             with contextlib.suppress(PlaywrightError):
                 title = page.title()[:300]
-        from harness.rules.facts import Facts
-
         facts = Facts(timeline, config)
         chain = timeline.landing.redirect_chain if timeline.landing else ()
         if not chain and timeline.pages:
@@ -397,25 +331,6 @@ class PageAudit:
         if self.target.journey is not None:
             first = self.target.journey.first_url()
             if first and self.target.url:
-                from urllib.parse import urljoin
-
                 return urljoin(self.target.url, first)
             return first or self.target.url
         return self.target.url
-
-    def _environment_problem(self, timeline: Timeline, config: RuleConfig) -> Problem | None:
-        if self.lab.script != "live":
-            return None
-        for event in timeline.network:
-            if not event.failure or config.script_file not in event.url:
-                continue
-            if config.script_hosts[0] not in event.url:
-                continue
-            if any(code in event.failure for code in ENVIRONMENT_FAILURES):
-                return Problem(
-                    "environment",
-                    f"the live {config.script_url} could not be loaded from this machine "
-                    f"({event.failure}); this is an environment problem, not a site defect; "
-                    "re-run with --script emulated",
-                )
-        return None

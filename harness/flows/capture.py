@@ -7,13 +7,13 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from harness.capture.settle import DEFAULT_LIMIT, DEFAULT_QUIET
-from harness.flows.journey import parse_journey
 from harness.flows.noscript import NoscriptRun
 from harness.flows.runner import run_journey
 
 if TYPE_CHECKING:
     from harness.capture.timeline import Timeline
     from harness.context import PixelContext
+    from harness.flows.journey import Journey
     from harness.lab import Harness
 
 NOSCRIPT_LIMIT = 2.0  # how long the JavaScript-disabled rerun may take after the flow
@@ -22,7 +22,7 @@ NOSCRIPT_LIMIT = 2.0  # how long the JavaScript-disabled rerun may take after th
 def capture_flow(
     lab: Harness,
     ctx: PixelContext,
-    steps: list[dict[str, object]],
+    journey: Journey,
     *,
     click_id: str,
     noscript: bool = True,
@@ -30,15 +30,14 @@ def capture_flow(
     quiet: float = DEFAULT_QUIET,
     limit: float = DEFAULT_LIMIT,
 ) -> tuple[Timeline, list[str]]:
-    """Run a flow in ``ctx`` and return its timeline (with a JS-disabled landing, loaded in
+    """Run a parsed flow in ``ctx`` and return its timeline (with a JS-disabled landing, loaded in
     parallel in its own context) and the steps that could not run.
 
     ``consent`` runs the flow's consent step with that choice (harness/flows/consent.py)."""
-    journey = parse_journey(steps)
-    landing_url = next((s.target for s in journey.steps if s.verb in ("land", "goto")), None)
+    landing_url = journey.first_url()
     rerun = None
     if noscript and landing_url:
-        rerun = NoscriptRun(lab.new_context(java_script_enabled=False), landing_url, timeout=15.0)
+        rerun = NoscriptRun.start(lab, landing_url, timeout=15.0)
     try:
         result = run_journey(ctx, journey, click_id=click_id, stop_on_error=True, consent=consent)
         problems = [

@@ -19,6 +19,7 @@ A journey is a list of one-key mappings::
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,15 +42,37 @@ VERBS = (
     "advance",
     "expect_attribution",
 )
+NAVIGATING = ("land", "goto")  # the steps that open a page (their target is a URL)
 
 
 @dataclass(frozen=True, slots=True)
 class Journey:
+    """A parsed journey (:func:`parse_journey`): checked once, then run as it is."""
+
     steps: tuple[Step, ...]
 
     def expected_events(self) -> list[Step]:
         """The ``expect_event`` steps that say an event must fire (``count: 0`` does not)."""
         return [s for s in self.steps if s.verb == "expect_event" and s.count != 0]
+
+    @property
+    def starts_with_navigation(self) -> bool:
+        return bool(self.steps) and self.steps[0].verb in NAVIGATING
+
+    def first_url(self) -> str | None:
+        """The target of the first ``land`` or ``goto`` step (the page the journey opens)."""
+        return next((s.target for s in self.steps if s.verb in NAVIGATING), None)
+
+    def with_urls(self, resolve: Callable[[str], str]) -> Journey:
+        """The same journey with every ``land`` and ``goto`` URL passed through ``resolve``."""
+        return Journey(
+            tuple(
+                dataclasses.replace(s, target=resolve(s.target))
+                if s.verb in NAVIGATING and s.target is not None
+                else s
+                for s in self.steps
+            )
+        )
 
 
 def _target(verb: str, arg: Any, where: str) -> Step:
