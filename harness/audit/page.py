@@ -21,7 +21,7 @@ from harness.context import PixelContext, new_click_id
 from harness.errors import HarnessError
 from harness.flows.capture import capture_flow
 from harness.flows.consent import SILENT_WITHOUT_CONSENT
-from harness.flows.noscript import NoscriptRun, can_have_noscript_pixel
+from harness.flows.noscript import NoscriptRun, can_have_noscript_pixel, noscript_lane
 from harness.lab import Harness
 from harness.rules import RuleConfig, evaluate
 from harness.rules.facts import redact
@@ -285,12 +285,16 @@ class PageAudit:
             if not seen and not any(map(can_have_noscript_pixel, ctx.recorder.document_html())):
                 return
         clock = time.monotonic()
-        rerun_ctx = self._context(java_script_enabled=False)
-        Guard(rerun_ctx.context, rerun_ctx.page)
-        self.noscript_run = NoscriptRun(
-            rerun_ctx, url, timeout=min(NOSCRIPT_LIMIT, self.remaining())
-        )
+        # One JavaScript-disabled page per worker, navigated for each rerun (a fresh visitor,
+        # a session of its own): no context and renderer per page (harness/flows/noscript.py).
+        lane = noscript_lane(self.lab, self._noscript_context)
+        self.noscript_run = lane.start(url, timeout=min(NOSCRIPT_LIMIT, self.remaining()))
         self._add_time("noscript", clock)
+
+    def _noscript_context(self) -> PixelContext:
+        rerun_ctx = self._context(java_script_enabled=False, capture=False)  # records suffice
+        Guard(rerun_ctx.context, rerun_ctx.page)
+        return rerun_ctx
 
     def _noscript(self) -> Timeline | None:
         run, self.noscript_run = self.noscript_run, None

@@ -38,7 +38,9 @@ def capture_flow(
     landing_url = next((s.target for s in journey.steps if s.verb in ("land", "goto")), None)
     rerun = None
     if noscript and landing_url:
-        rerun = NoscriptRun(lab.new_context(java_script_enabled=False), landing_url, timeout=15.0)
+        rerun = NoscriptRun(
+            lab.new_context(java_script_enabled=False, capture=False), landing_url, timeout=15.0
+        )
     try:
         result = run_journey(ctx, journey, click_id=click_id, stop_on_error=True, consent=consent)
         problems = [
