@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from harness.capture.settle import DEFAULT_LIMIT, DEFAULT_QUIET
 from harness.flows.journey import parse_journey
-from harness.flows.noscript import NoscriptRun
+from harness.flows.noscript import noscript_lane
 from harness.flows.runner import run_journey
 
 if TYPE_CHECKING:
@@ -38,9 +38,9 @@ def capture_flow(
     landing_url = next((s.target for s in journey.steps if s.verb in ("land", "goto")), None)
     rerun = None
     if noscript and landing_url:
-        rerun = NoscriptRun(
-            lab.new_context(java_script_enabled=False, capture=False), landing_url, timeout=15.0
-        )
+        # the lab's JavaScript-disabled page, navigated for this rerun (harness/flows/noscript.py)
+        lane = noscript_lane(lab, lambda: lab.new_context(java_script_enabled=False, capture=False))
+        rerun = lane.start(landing_url, timeout=15.0)
     try:
         result = run_journey(ctx, journey, click_id=click_id, stop_on_error=True, consent=consent)
         problems = [
