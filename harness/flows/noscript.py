@@ -26,7 +26,6 @@ non-simple). A hit of an earlier rerun that arrives late files under that rerun'
 from __future__ import annotations
 
 import time
-import weakref
 from collections.abc import Callable
 
 from playwright.sync_api import Error as PlaywrightError
@@ -127,13 +126,15 @@ class NoscriptLane:
             self._ctx = None
 
 
-_LANES: weakref.WeakKeyDictionary[Harness, NoscriptLane] = weakref.WeakKeyDictionary()
+# Kept on the harness itself (not in a registry keyed by it: the lane refers back to it).
+_LANE_ATTRIBUTE = "_spdt_noscript_lane"
 
 
 def noscript_lane(lab: Harness, make: Callable[[], PixelContext]) -> NoscriptLane:
-    """The lane of ``lab`` (a worker's harness: one thread), made on first use; it closes with
-    the browser."""
-    lane = _LANES.get(lab)
-    if lane is None:
-        lane = _LANES[lab] = NoscriptLane(lab, make)
+    """The lane of ``lab`` (a worker's harness: one thread), made on first use; its context
+    closes with the browser (a lane whose context is gone makes a fresh one)."""
+    lane = getattr(lab, _LANE_ATTRIBUTE, None)
+    if not isinstance(lane, NoscriptLane):
+        lane = NoscriptLane(lab, make)
+        setattr(lab, _LANE_ATTRIBUTE, lane)
     return lane
