@@ -53,6 +53,12 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (/proc/PID/stat), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def find_wrk() -> str | None:
     """``wrk`` from PATH, or None: the ingest benchmark then falls back to the Python load
     generator and says so. Installing it is a setup step (``make bench`` does it), never a side

@@ -15,6 +15,7 @@ from typing import Any
 from common import (
     PY,
     RESULTS,
+    cpu_seconds,
     find_wrk,
     generate,
     log,
@@ -32,13 +33,20 @@ def bench_ingest(quick: bool) -> dict[str, Any]:
     seconds = 4.0 if quick else 8.0
     rounds = 2 if quick else 3
     runs: dict[str, list[dict[str, Any]]] = {"bare": [], "mock": []}
+    # The server's own CPU per answered request: throughput on a shared machine moves with the
+    # neighbours, CPU per request much less; the gap between the two servers is the mock's work.
+    cpu_us: dict[str, list[float]] = {"bare": [], "mock": []}
     recorded_vs_answered: list[tuple[int, int]] = []
     rss: list[float] = []
     with server("bare") as bare, server("mock") as mock:
         for r in range(rounds):  # interleaved: a noisy neighbour hits both alike
             for kind, info in (("bare", bare), ("mock", mock)):
                 before = mock_total(mock["control_port"]) if kind == "mock" else 0
+                cpu_before = cpu_seconds(info["pid"])
                 result = max_throughput(wrk, info["port"], seconds)
+                if result["answered"]:
+                    used = cpu_seconds(info["pid"]) - cpu_before
+                    cpu_us[kind].append(round(used / result["answered"] * 1e6, 1))
                 if kind == "mock":
                     after = mock_total(mock["control_port"])
                     recorded_vs_answered.append((after - before, result["answered"]))
@@ -89,6 +97,8 @@ def bench_ingest(quick: bool) -> dict[str, Any]:
         "mock_rates": [r["rate"] for r in runs["mock"]],
         "bare_rate": bare_rate,
         "mock_rate": mock_rate,
+        "bare_cpu_us_per_request": cpu_us["bare"],
+        "mock_cpu_us_per_request": cpu_us["mock"],
         "ratio": round(mock_rate / bare_rate, 3) if bare_rate else None,
         "generator_cpu_share": [r.get("generator_cpu_share") for r in runs["mock"] + runs["bare"]],
         "mock_p50_ms_at_max": statistics.median(r["p50_ms"] for r in runs["mock"]),

@@ -5,6 +5,7 @@ breakdown, the slowest runs); otherwise it says the cause was not measured."""
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,12 +48,35 @@ def with_cause(verdict: Verdict, cause: str | None) -> str:
 
 # -- causes, each from a measurement in the results ------------------------------------------
 def profile_cause(results: dict[str, Any]) -> str | None:
+    """Server CPU per request (the mock's against the bare handler's, same run), then the mock's
+    own functions in the py-spy profile. py-spy samples wall-clock time: on a loaded machine a
+    thread preempted inside ``send`` counts there, so its socket-I/O share is no CPU figure."""
+    parts: list[str] = []
+    ingest = results.get("ingest") or {}
+    mock_cpu, bare_cpu = (
+        ingest.get("mock_cpu_us_per_request"),
+        ingest.get("bare_cpu_us_per_request"),
+    )
+    if mock_cpu and bare_cpu:
+        m, b = statistics.median(mock_cpu), statistics.median(bare_cpu)
+        parts.append(
+            f"server CPU per request: mock {m:.0f} µs vs bare {b:.0f} µs (the mock's own work "
+            f"{m - b:.0f} µs; {load(ingest)})"
+        )
     profile = results.get("profile") or {}
-    shares = profile.get("self_time_share")
-    if not shares:
-        return None
-    top = ", ".join(f"{k} {v * 100:.0f}%" for k, v in list(shares.items())[:3])
-    return f"py-spy self time of the mock (load {profile.get('load_average_at_start')}): {top}"
+    functions = profile.get("mock_functions_inclusive") or {}
+    own = [
+        (k, v)
+        for k, v in functions.items()
+        if not k.startswith(("ThreadedServer", "guard", "fault_middleware", "dispatch"))
+    ]
+    if own:
+        top = ", ".join(f"{k} {v * 100:.0f}%" for k, v in own[:3])
+        parts.append(
+            f"py-spy wall-clock samples of the mock (load {profile.get('load_average_at_start')})"
+            f": {top}"
+        )
+    return "; ".join(parts) or None
 
 
 def audit_cause(audit: dict[str, Any], label: str) -> str | None:

@@ -101,14 +101,14 @@ class RecordStore:
         """
         identifiers = [ident for e in record.events for ident in (e.device_id, e.click_id) if ident]
         with self._lock:
+            session = record.session
             if tagged:
-                if record.session != DEFAULT_SESSION:
-                    self._directory.learn(record.session, identifiers)
-            else:
-                owner = self._directory.owner(identifiers)
-                if owner is not None:
-                    record = replace(record, session=owner)
-            stored = replace(record, id=next(self._ids), time=time.time())
+                if session != DEFAULT_SESSION:
+                    self._directory.learn(session, identifiers)
+            elif identifiers:
+                session = self._directory.owner(identifiers) or session
+            # one copy with id, time and session (dataclasses.replace is measured hot here)
+            stored = replace(record, id=next(self._ids), time=time.time(), session=session)
             self._records.append(stored)
             while len(self._records) > self.max_records:
                 self._records.popleft()

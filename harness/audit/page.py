@@ -29,7 +29,7 @@ from harness.context import PixelContext, new_click_id
 from harness.errors import HarnessError
 from harness.flows.capture import capture_flow
 from harness.flows.consent import SILENT_WITHOUT_CONSENT
-from harness.flows.noscript import NoscriptRun, worth_a_rerun
+from harness.flows.noscript import NoscriptRun, noscript_lane, worth_a_rerun
 from harness.lab import Harness
 from harness.rules import RuleConfig, evaluate
 from harness.rules.facts import Facts
@@ -218,14 +218,14 @@ class PageAudit:
         if check_html and not worth_a_rerun(ctx):
             return
         clock = time.monotonic()
-        self.noscript_run = NoscriptRun.start(
+        # One JavaScript-disabled page per worker, navigated for each rerun (a fresh visitor,
+        # a session of its own): no context and renderer per page (harness/flows/noscript.py).
+        lane = noscript_lane(
             self.lab,
-            url,
-            timeout=NOSCRIPT_LIMIT,
-            deadline=self.deadline,
             prepare=lambda rerun: Guard(rerun.context, rerun.page),
             **self._context_args(),
         )
+        self.noscript_run = lane.start(url, timeout=min(NOSCRIPT_LIMIT, self.remaining()))
         self._add_time("noscript", clock)
 
     def _noscript(self) -> Timeline | None:

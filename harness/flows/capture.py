@@ -7,7 +7,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from harness.capture.settle import DEFAULT_LIMIT, DEFAULT_QUIET
-from harness.flows.noscript import NoscriptRun
+from harness.flows.noscript import noscript_lane
 from harness.flows.runner import run_journey
 
 if TYPE_CHECKING:
@@ -37,7 +37,9 @@ def capture_flow(
     landing_url = journey.first_url()
     rerun = None
     if noscript and landing_url:
-        rerun = NoscriptRun.start(lab, landing_url, timeout=15.0)
+        # the lab's JavaScript-disabled page, navigated for this rerun (harness/flows/noscript.py)
+        lane = noscript_lane(lab)
+        rerun = lane.start(landing_url, timeout=15.0)
     try:
         result = run_journey(ctx, journey, click_id=click_id, stop_on_error=True, consent=consent)
         problems = [

@@ -1,10 +1,27 @@
 """The JavaScript-disabled rerun of a landing (what a visitor without JavaScript sends: the
-noscript image), in a context of its own that loads while the main run goes on. The one
-implementation: the catalogue runner's flows and the live-site auditor both start it here.
+noscript image), in a context of its own that loads while the main run goes on.
 
-    rerun = NoscriptRun.start(lab, url, timeout=10)  # a JavaScript-disabled context of its own
+    lane = noscript_lane(lab)  # one JavaScript-disabled page per worker (per harness)
+    rerun = lane.start(url, timeout=10)  # each rerun under a session of its own
     ...  # drive the main context; the browser loads both pages at once
     timeline = rerun.finish(limit=2.0)  # or rerun.cancel()
+
+The one implementation: the catalogue runner's flows and the live-site auditor both start their
+reruns here (the auditor passes its own context settings and its hostile-page guard).
+
+What the rules read of the rerun is the mock's records for its session (which image hits it
+made), so the context needs no capture (no recorder, no DevTools session), and the rerun
+needs no settling of its own: without JavaScript nothing starts after the load event. Images
+and iframes (in ``<noscript>`` too) delay that event, lazy loading is off when scripting is,
+and the mock stores each hit before it answers it, so once ``load`` has fired every record
+of the rerun is in the mock.
+
+A crawl reruns every page: :class:`NoscriptLane` keeps one JavaScript-disabled page per worker
+and navigates it, instead of a context (and a renderer process) per page. Each rerun still
+starts as a fresh visitor (the lane's cookies are cleared) and files its hits under a session
+of its own: the page sends that session's credential as the ``X-Spdt-Session`` header, which
+costs nothing without JavaScript (no script, so no CORS request a header could make
+non-simple). A hit of an earlier rerun that arrives late files under that rerun's session.
 """
 
 from __future__ import annotations
@@ -17,11 +34,10 @@ from playwright.sync_api import Error as PlaywrightError
 
 from harness.capture.timeline import Timeline
 from harness.context import PixelContext
+from mock_endpoint.session import HEADER
 
 if TYPE_CHECKING:
     from harness.lab import Harness
-
-NOSCRIPT_QUIET = 0.1  # without JavaScript nothing starts late: the image loads before `load`
 
 
 def can_have_noscript_pixel(html: str) -> bool:
@@ -41,11 +57,23 @@ def worth_a_rerun(ctx: PixelContext) -> bool:
 
 
 class NoscriptRun:
-    """Starts loading ``url`` in ``ctx`` (JavaScript disabled) and returns at once."""
+    """Starts loading ``url`` in ``ctx`` (JavaScript disabled) and returns once the navigation
+    has committed. ``session``: the session its hits are filed under (default: the context's);
+    ``keep_context``: the context outlives the run (a :class:`NoscriptLane`'s)."""
 
-    def __init__(self, ctx: PixelContext, url: str, *, timeout: float) -> None:
+    def __init__(
+        self,
+        ctx: PixelContext,
+        url: str,
+        *,
+        timeout: float,
+        session: str | None = None,
+        keep_context: bool = False,
+    ) -> None:
         self.ctx = ctx
         self.url = url
+        self.session = session or ctx.session
+        self.keep_context = keep_context
         self.deadline = time.monotonic() + timeout
         self.started = time.monotonic()
         self.failed = False
@@ -54,51 +82,91 @@ class NoscriptRun:
         except PlaywrightError:
             self.failed = True
 
-    @classmethod
-    def start(
-        cls,
-        lab: Harness,
-        url: str,
-        *,
-        timeout: float,
-        deadline: float | None = None,
-        prepare: Callable[[PixelContext], object] | None = None,
-        **context_args: Any,
-    ) -> NoscriptRun:
-        """Open a JavaScript-disabled context of ``lab`` (``context_args`` as for
-        :meth:`Harness.new_context`), let ``prepare`` see it first (the auditor's guard), and
-        start loading ``url`` in it, for at most ``timeout`` seconds and never past
-        ``deadline`` (a ``time.monotonic()`` instant)."""
-        ctx = lab.new_context(java_script_enabled=False, **context_args)
-        try:
-            if prepare is not None:
-                prepare(ctx)
-        except BaseException:
-            ctx.close()
-            raise
-        if deadline is not None:
-            timeout = min(timeout, max(0.0, deadline - time.monotonic()))
-        return cls(ctx, url, timeout=timeout)
-
     def finish(self, *, limit: float) -> Timeline | None:
-        """Wait for its load and a short settle (never past ``limit`` nor its own timeout); its
-        timeline, or None when the page did not load."""
+        """Its timeline (the mock's records for its session) once its load event has fired
+        (waited for never past ``limit`` nor its own timeout; at once when it already has),
+        or None when the page did not load."""
         try:
             if self.failed:
                 return None
             budget = min(limit, self.deadline - time.monotonic())
             if budget <= 0.05:
                 return None
-            ends = time.monotonic() + budget
             try:
                 self.ctx.page.wait_for_load_state("load", timeout=budget * 1000)
             except PlaywrightError:
                 return None
-            self.ctx.settle(quiet=NOSCRIPT_QUIET, limit=max(0.0, ends - time.monotonic()))
-            self.ctx.snapshot()
-            return self.ctx.timeline()
+            records = self.ctx.mock.records(self.session)
+            return Timeline(session=self.session, records=tuple(records))
         finally:
             self.cancel()
 
     def cancel(self) -> None:
-        self.ctx.close()
+        """Done with the run: its own context is closed (a lane's page is left as it is; the
+        next rerun navigates it)."""
+        if not self.keep_context:
+            self.ctx.close()
+
+
+class NoscriptLane:
+    """One JavaScript-disabled page (``make()`` gives its capture-less context) that runs one
+    rerun after another; see the module's docstring."""
+
+    def __init__(self, lab: Harness, make: Callable[[], PixelContext]) -> None:
+        self.lab = lab
+        self._make = make
+        self._ctx: PixelContext | None = None
+
+    def start(self, url: str, *, timeout: float) -> NoscriptRun:
+        session = self.lab.new_session_id()
+        try:
+            ctx = self._prepare(session)
+        except PlaywrightError:  # the lane's context is gone (a crash ...): one fresh try
+            self.close()
+            ctx = self._prepare(session)
+        return NoscriptRun(ctx, url, timeout=timeout, session=session, keep_context=True)
+
+    def _prepare(self, session: str) -> PixelContext:
+        if self._ctx is None:
+            self._ctx = self._make()
+        ctx = self._ctx
+        ctx.context.clear_cookies()  # a fresh visitor (no script: no web storage to clear)
+        ctx.page.set_extra_http_headers({HEADER: ctx.mock.session_credential(session)})
+        return ctx
+
+    def close(self) -> None:
+        if self._ctx is not None:
+            self._ctx.close()
+            self._ctx = None
+
+
+# Kept on the harness itself (not in a registry keyed by it: the lane refers back to it).
+_LANE_ATTRIBUTE = "_spdt_noscript_lane"
+
+
+def noscript_lane(
+    lab: Harness,
+    *,
+    prepare: Callable[[PixelContext], object] | None = None,
+    **context_args: Any,
+) -> NoscriptLane:
+    """The lane of ``lab`` (a worker's harness: one thread), made on first use; its context
+    closes with the browser (a lane whose context is gone makes a fresh one). Its context is
+    made with ``context_args`` (as for :meth:`Harness.new_context`; JavaScript off, no capture)
+    and shown to ``prepare`` first (the auditor's guard); the first caller's settings hold."""
+
+    def make() -> PixelContext:
+        ctx = lab.new_context(java_script_enabled=False, capture=False, **context_args)
+        try:
+            if prepare is not None:
+                prepare(ctx)
+        except BaseException:
+            ctx.close()
+            raise
+        return ctx
+
+    lane = getattr(lab, _LANE_ATTRIBUTE, None)
+    if not isinstance(lane, NoscriptLane):
+        lane = NoscriptLane(lab, make)
+        setattr(lab, _LANE_ATTRIBUTE, lane)
+    return lane

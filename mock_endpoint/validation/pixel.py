@@ -7,7 +7,7 @@ format and the documented parameters (their types: :mod:`mock_endpoint.validatio
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ from mock_endpoint.validation.params import (
     ParamType,
     conforms,
 )
-from mock_endpoint.validation.registry import rule, rules_for
+from mock_endpoint.validation.registry import checks_for, rule
 from mock_endpoint.validation.values import (
     HEX32_RE,
     KEY_PLACEHOLDERS,
@@ -79,6 +79,8 @@ def unknown_event(s: PixelSubject) -> Iterator[str]:
 )
 def invalid_pixel_key(s: PixelSubject) -> Iterator[str]:
     key = s.key
+    if isinstance(key, str) and HEX32_RE.match(key):
+        return  # the usual case: a real key (no placeholder is 32 lowercase hex)
     if key is None or (isinstance(key, str) and not key.strip()):
         yield f"event {s.name!r} carries no pixel key (was spdt('conf', {{key}}) called?)"
     elif not isinstance(key, str):
@@ -162,7 +164,8 @@ def invalid_value(s: PixelSubject) -> Iterator[str]:
 
 
 def _typed_problem(path: str, name: str, value: Any, kind: ParamType) -> str | None:
-    if value is None or is_placeholder(value, name) or conforms(kind, value):
+    # conforms() first: the usual value passes it, and the three tests only ever say "no problem"
+    if value is None or conforms(kind, value) or is_placeholder(value, name):
         return None
     return f"{path} {show(value)} is not {EXPECTED[kind]}"
 
@@ -182,6 +185,11 @@ def _line_item_problems(items: Any) -> Iterator[str]:
                     yield problem
 
 
+# The documented parameters INVALID_PARAMETER checks (value and currency have rules of their own:
+# INVALID_VALUE, INVALID_CURRENCY), in the table's order.
+_TYPED_PARAMETERS = tuple((n, k) for n, k in PARAMETERS.items() if n not in ("value", "currency"))
+
+
 @rule(
     "INVALID_PARAMETER",
     "warning",
@@ -191,10 +199,11 @@ def _line_item_problems(items: Any) -> Iterator[str]:
     "booleans sent as strings that parse cleanly ('3', 'true') are accepted",
 )
 def invalid_parameter(s: PixelSubject) -> Iterator[str]:
-    for name, kind in PARAMETERS.items():
-        if name in ("value", "currency") or name not in s.params:
-            continue  # INVALID_VALUE, INVALID_CURRENCY
-        value = s.params[name]
+    params = s.params
+    for name, kind in _TYPED_PARAMETERS:
+        if name not in params:
+            continue
+        value = params[name]
         if name == "line_items":
             if value is not None and not is_placeholder(value, name):
                 yield from _line_item_problems(value)
@@ -230,9 +239,18 @@ def missing_order_id(s: PixelSubject) -> Iterator[str]:
 def personal_data_in_event(s: PixelSubject) -> Iterator[str]:
     if s.name in ("alias", "conf"):
         return  # alias is where identifiers belong: the pixel hashes them itself
-    for path, value in walk(dict(s.params), ""):
-        kind = personal_data(path.rsplit(".", 1)[-1], value)
-        if kind:
+    for key, top in s.params.items():
+        # Only strings can be personal data: other leaves at the top are skipped unwalked.
+        if isinstance(top, str):
+            leaves: Iterable[tuple[str, Any]] = ((str(key), top),)
+        elif isinstance(top, dict | list):
+            leaves = walk(top, str(key))
+        else:
+            continue
+        for path, value in leaves:
+            kind = personal_data(path.rsplit(".", 1)[-1], value)
+            if not kind:
+                continue
             # the value itself is never repeated: a finding must not leak what it reports
             yield f"parameter {path} holds {kind} in a {s.name!r} event"
 
@@ -242,4 +260,8 @@ def validate_pixel_event(
 ) -> tuple[ValidationFinding, ...]:
     """Every finding for one pixel event, in rule-table order."""
     subject = PixelSubject(name, key, params if isinstance(params, Mapping) else {})
-    return tuple(f for r in rules_for("pixel") for f in r.run(subject))
+    found: list[ValidationFinding] = []
+    for r in checks_for("pixel"):  # one loop, no tuple per rule: this runs on every event
+        for message in r.check(subject):
+            found.append(ValidationFinding(r.code, r.severity, message))
+    return tuple(found)

@@ -42,8 +42,10 @@ class ValidationRule:
 
 
 _RULES: dict[str, ValidationRule] = {}
-# rules_for() per scope, rebuilt after a registration (it runs on every hit: measured hot).
+# rules_for() and checks_for() per scope, rebuilt after a registration (they run on every hit:
+# measured hot).
 _BY_SCOPE: dict[str, tuple[ValidationRule, ...]] = {}
+_CHECKS: dict[str, tuple[ValidationRule, ...]] = {}
 
 
 def rule(code: str, severity: Severity, scope: Scope, description: str) -> Callable[[C], C]:
@@ -54,19 +56,21 @@ def rule(code: str, severity: Severity, scope: Scope, description: str) -> Calla
             raise ValueError(f"rule code {code} registered twice")
         _RULES[code] = ValidationRule(code, severity, scope, description, check)
         _BY_SCOPE.clear()
+        _CHECKS.clear()
         return check
 
     return register
 
 
+def _never(_subject: Any) -> Iterable[str]:
+    return ()
+
+
 def declare(code: str, severity: Severity, scope: Scope, description: str) -> ValidationRule:
     """Register a rule applied by the HTTP layer (authentication, body shape): no check body."""
-
-    def never(_subject: Any) -> Iterable[str]:
-        return ()
-
-    _RULES[code] = ValidationRule(code, severity, scope, description, never)
+    _RULES[code] = ValidationRule(code, severity, scope, description, _never)
     _BY_SCOPE.clear()
+    _CHECKS.clear()
     return _RULES[code]
 
 
@@ -79,6 +83,15 @@ def rules_for(scope: Scope) -> tuple[ValidationRule, ...]:
     found = _BY_SCOPE.get(scope)
     if found is None:
         found = _BY_SCOPE[scope] = tuple(r for r in _RULES.values() if r.scope == scope)
+    return found
+
+
+def checks_for(scope: Scope) -> tuple[ValidationRule, ...]:
+    """The rules of ``scope`` that have a check body (declared rules are applied elsewhere), in
+    registration order: what a validator runs on every subject."""
+    found = _CHECKS.get(scope)
+    if found is None:
+        found = _CHECKS[scope] = tuple(r for r in rules_for(scope) if r.check is not _never)
     return found
 
 

@@ -63,12 +63,15 @@ def is_template_token(value: Any, name: str | None = None) -> bool:
     (``SP-ORD-12345``) and CAPI's own names (``ADD_TO_CART``) are not tokens."""
     if not isinstance(value, str):
         return False
-    if PLACEHOLDER_RE.search(value) is not None:
+    # Every PLACEHOLDER_RE form holds one of these characters: most values skip the search.
+    if ("{" in value or "<" in value or "[" in value or "%" in value) and PLACEHOLDER_RE.search(
+        value
+    ) is not None:
         return True
     token = value.strip()
     if name is not None and len(token) > 3 and token == name.upper() and token.isalpha():
         return True
-    if not SNIPPET_TOKEN_RE.match(token):
+    if "_" not in token or not SNIPPET_TOKEN_RE.match(token):
         return False
     words = token.split("_")
     return (
@@ -115,11 +118,11 @@ def personal_data(name: str, value: Any) -> str | None:
         return "an email address"
     if len(text) > 40:
         return None  # longer than any phone number, however written
-    digits = sum(c.isdigit() for c in text)
-    if not PHONE_CHARS_RE.match(text.strip()) or not 7 <= digits <= 15:
+    # The pattern before the digit count: most values fail it at once.
+    if not PHONE_CHARS_RE.match(text.strip()) or not 7 <= sum(c.isdigit() for c in text) <= 15:
         return None
     named = PHONE_NAME_RE.search(name) is not None
-    if named or (text.strip().startswith("+") and digits >= 8):
+    if named or (text.strip().startswith("+") and sum(c.isdigit() for c in text) >= 8):
         return "a phone number"
     return None
 
