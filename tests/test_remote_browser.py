@@ -5,8 +5,11 @@ launch options (no ``--unsafe``) or a Chromium started without our flags is refu
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -43,6 +46,7 @@ class BrowserServer:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,
         )
         assert self.process.stdout is not None
         deadline = time.monotonic() + 60
@@ -63,11 +67,16 @@ class BrowserServer:
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
-    process.terminate()
+    """Stop the server and its Node driver: the ``playwright`` command is a Python wrapper that
+    runs the driver as a child of its own, which outlives the wrapper unless signalled too (each
+    server runs in a session of its own, so the group is exactly its processes)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(10)
     except subprocess.TimeoutExpired:
-        process.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait(10)
     if process.stdout is not None:
         process.stdout.close()
@@ -325,7 +334,11 @@ class LaunchServer:
     def __init__(self, config: Path) -> None:
         argv = [str(PLAYWRIGHT), "launch-server", "--browser", "chromium", "--config", str(config)]
         self.process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
         )
         assert self.process.stdout is not None
         deadline = time.monotonic() + 60

@@ -187,3 +187,18 @@ def test_audit_with_a_broken_mock_cert_dir_stops_before_any_browser(
         "audit", "https://shop.test/", "--offline", "--mock-cert-dir", str(cert_dir), env=cli_env
     )
     _one_line_exit_2(done, "mock-cert.pem is not a PEM certificate")
+
+
+def test_browser_config_server_listen_sets_the_launch_server_host_and_port(
+    cli_env: dict[str, str],
+) -> None:
+    base = ["browser-config", "--mock-advertise", "10.0.0.5:8443"]
+    done = spdt(*base, "--server-listen", "0.0.0.0:3000", env=cli_env)
+    assert done.returncode == 0, done.stderr
+    config = json.loads(done.stdout)
+    assert (config["host"], config["port"]) == ("0.0.0.0", 3000)
+    bad = spdt(*base, "--server-listen", "x:y", env=cli_env)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == [
+        "UsageError: --server-listen 'x:y' is not ADDR[:PORT] (e.g. 0.0.0.0:3000)"
+    ]

@@ -53,6 +53,11 @@ def configure(parser: argparse.ArgumentParser) -> Command:
         default="launch-server",
         help="a `playwright launch-server --config` JSON file (default), or the Chromium flags",
     )
+    parser.add_argument(
+        "--server-listen",
+        metavar="ADDR[:PORT]",
+        help="where `launch-server` listens (its config's host and port; e.g. 0.0.0.0:3000)",
+    )
     parser.add_argument("--output", metavar="FILE", help="write it here (default: stdout)")
     return run
 
@@ -82,8 +87,18 @@ def run(args: argparse.Namespace) -> int:
     targets.update(dict(parse_host_mapping(m) for m in args.map))
     flags = launch_args(HostMap(targets), trusted)
     if args.format == "args":
+        if args.server_listen:
+            raise UsageError("--server-listen is for --format launch-server")
         text = "\n".join(flags) + "\n"
     else:
-        text = launch_server_config(flags, executable_path=args.browser)
+        try:
+            listen_host, listen_port = split_address(args.server_listen or "")
+        except ValueError:
+            raise UsageError(
+                f"--server-listen {args.server_listen!r} is not ADDR[:PORT] (e.g. 0.0.0.0:3000)"
+            ) from None
+        text = launch_server_config(
+            flags, executable_path=args.browser, host=listen_host, port=listen_port
+        )
     write_output(text, args.output)
     return 0
