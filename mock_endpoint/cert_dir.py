@@ -172,7 +172,11 @@ def _load(where: Path, wanted: tuple[str, ...]) -> ServerCertificate:
             "launch config again"
         )
     return ServerCertificate(
-        hosts=tuple(sorted(named)), cert_pem=chain_pem, key_pem=key_pem, spki=spki_of(chain_pem)
+        hosts=tuple(sorted(named)),
+        cert_pem=chain_pem,
+        key_pem=key_pem,
+        spki=spki_of(chain_pem),
+        files=(str(where / CERT_FILE), str(where / KEY_FILE)),  # the key is never copied
     )
 
 

@@ -4,6 +4,8 @@ advertised address and certificates, ``browser-config`` and the usage errors."""
 from __future__ import annotations
 
 import json
+import socket
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +120,16 @@ def test_mock_cert_dir_is_made_once_and_reused_by_config_and_mock(
     assert mock.spki == spki  # the audit's mock serves the very certificate the config trusts
     assert {"10.0.0.5", "pixels.spotify.com", "*.spotify.com"} <= set(mock.certificate.hosts)
     assert MockEndpoint(advertise="10.0.0.5:8443").spki != spki  # without it: new each run
+    # What it serves is that certificate, and HTTP clients verify it with mock-ca.pem.
+    trusting = ssl.create_default_context(cafile=str(cert_dir / "mock-ca.pem"))
+    with (
+        MockEndpoint(cert_dir=cert_dir, advertise="10.0.0.5") as served,
+        socket.create_connection(("127.0.0.1", served.port), timeout=10) as raw,
+        trusting.wrap_socket(raw, server_hostname="pixels.spotify.com") as tls,
+    ):
+        der = tls.getpeercert(binary_form=True)
+        assert der is not None
+        assert spki_of(ssl.DER_cert_to_PEM_cert(der).encode()) == spki
 
 
 def _one_line_exit_2(done: Any, *expected: str) -> str:
