@@ -214,3 +214,12 @@ def test_browser_config_server_listen_sets_the_launch_server_host_and_port(
     assert bad.stderr.strip().splitlines() == [
         "UsageError: --server-listen 'x:y' is not ADDR[:PORT] (e.g. 0.0.0.0:3000)"
     ]
+
+
+def test_browser_config_real_dns_keeps_the_spotify_names_mapped(cli_env: dict[str, str]) -> None:
+    done = spdt("browser-config", "--mock-advertise", "10.0.0.5:8443", "--real-dns", env=cli_env)
+    assert done.returncode == 0, done.stderr
+    rules = json.loads(done.stdout)["args"][0]
+    assert "MAP * ~NOTFOUND" not in rules
+    assert "MAP *.spotify.com 10.0.0.5:8443" in rules
+    assert "MAP *.pdst.fm 10.0.0.5:8443" in rules

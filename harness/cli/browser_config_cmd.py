@@ -45,6 +45,12 @@ def configure(parser: argparse.ArgumentParser) -> Command:
         help="also resolve HOST to ADDR[:PORT] (the site under test); repeatable",
     )
     parser.add_argument(
+        "--real-dns",
+        action="store_true",
+        help="let names that are neither Spotify's nor --map'ed resolve through the real DNS (the "
+        "site under test, as `audit` without --offline); default: they fail to resolve",
+    )
+    parser.add_argument(
         "--browser", metavar="PATH", help="executablePath on the server's machine (optional)"
     )
     parser.add_argument(
@@ -85,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         targets.setdefault(pattern, address)
     targets[GUARD_PROBE_HOST] = address
     targets.update(dict(parse_host_mapping(m) for m in args.map))
-    flags = launch_args(HostMap(targets), trusted)
+    flags = launch_args(HostMap(targets, catch_all=not args.real_dns), trusted)
     if args.format == "args":
         if args.server_listen:
             raise UsageError("--server-listen is for --format launch-server")
