@@ -141,11 +141,9 @@ def _load(where: Path, wanted: tuple[str, ...]) -> ServerCertificate:
             f"`chmod 600 {where / KEY_FILE}`"
         )
     key_pem, chain_pem = _read(where, KEY_FILE), _read(where, CERT_FILE)
-    _read(where, CA_FILE)
-    try:
-        chain = x509.load_pem_x509_certificates(chain_pem)
-    except ValueError:
-        raise UsageError(f"{OPTION} {where}: {CERT_FILE} is not a PEM certificate") from None
+    chain = _certificates(where, CERT_FILE, chain_pem)
+    if _certificates(where, CA_FILE, _read(where, CA_FILE))[0].subject != chain[0].issuer:
+        raise UsageError(f"{OPTION} {where}: {CA_FILE} is not the CA that issued {CERT_FILE}")
     try:
         key: PrivateKeyTypes = serialization.load_pem_private_key(key_pem, password=None)
     except (ValueError, TypeError):
@@ -178,6 +176,13 @@ def _load(where: Path, wanted: tuple[str, ...]) -> ServerCertificate:
         spki=spki_of(chain_pem),
         files=(str(where / CERT_FILE), str(where / KEY_FILE)),  # the key is never copied
     )
+
+
+def _certificates(where: Path, name: str, pem: bytes) -> list[x509.Certificate]:
+    try:
+        return x509.load_pem_x509_certificates(pem)
+    except ValueError:
+        raise UsageError(f"{OPTION} {where}: {name} is not a PEM certificate") from None
 
 
 def _names(cert: x509.Certificate) -> set[str]:

@@ -158,6 +158,8 @@ def test_mock_cert_dir_that_does_not_name_the_advertised_host(
     ("damage", "expected"),
     [
         ("corrupt certificate", "mock-cert.pem is not a PEM certificate"),
+        ("corrupt CA", "mock-ca.pem is not a PEM certificate"),
+        ("CA of another certificate", "mock-ca.pem is not the CA that issued mock-cert.pem"),
         ("corrupt key", "mock-key.pem is not an unencrypted PEM private key"),
         ("key of another certificate", "mock-key.pem is not the key of mock-cert.pem"),
         ("key readable by others", "mock-key.pem may be read by others (mode 0644)"),
@@ -173,6 +175,11 @@ def test_mock_cert_dir_bad_input_is_one_line_exit_2(
     key = cert_dir / "mock-key.pem"
     if damage == "corrupt certificate":
         (cert_dir / "mock-cert.pem").write_text("-----BEGIN CERTIFICATE-----\nnot base64\n")
+    elif damage == "corrupt CA":
+        (cert_dir / "mock-ca.pem").write_bytes(b"")
+    elif damage == "CA of another certificate":
+        assert _config(other, cli_env).returncode == 0
+        (cert_dir / "mock-ca.pem").write_bytes((other / "mock-ca.pem").read_bytes())
     elif damage == "corrupt key":
         key.write_text("garbage")
     elif damage == "key of another certificate":
