@@ -19,6 +19,7 @@ from types import TracebackType
 from urllib.parse import quote
 
 from mock_endpoint.app import create_app, create_control_app
+from mock_endpoint.cert_dir import load_or_create
 from mock_endpoint.dedup import DedupReport, dedup_report
 from mock_endpoint.endpoints.common import DEFAULT_MAX_BODY, HEALTH_KEY, MockConfig
 from mock_endpoint.endpoints.ingest import warm_up
@@ -65,6 +66,7 @@ class MockEndpoint:
         control_token: str | bool = True,
         control_port: int = 0,
         advertise: str | None = None,
+        cert_dir: str | Path | None = None,
     ) -> None:
         self.store = RecordStore(max_records)
         self.config = MockConfig(tokens=frozenset(tokens), max_body=max_body)
@@ -78,7 +80,12 @@ class MockEndpoint:
             self.control_token = str(control_token)
         self._advertise_host, self._advertise_port = split_address(advertise or "")
         extra = _extra_names(host, self._advertise_host)
-        self.certificate: ServerCertificate = issue((*GUARDED_HOSTS, *GUARDED_PATTERNS, *extra))
+        if cert_dir is None:
+            self.certificate: ServerCertificate = issue((*GUARDED_HOSTS, *GUARDED_PATTERNS, *extra))
+        else:  # what browsers reach it as: the advertised host (else the listen host)
+            reached_as = [self._advertise_host or host]
+            reached_as = [n for n in reached_as if n not in ("0.0.0.0", "::")]  # noqa: S104
+            self.certificate = load_or_create(cert_dir, certificate_names(reached_as))
         self.control_certificate: ServerCertificate = issue(
             (*_control_names(host), *(n for n in extra if n not in _control_names(host)))
         )
@@ -246,6 +253,12 @@ class MockEndpoint:
 
     def reset(self, session: str | None = None) -> int:
         return self.store.reset(session)
+
+
+def certificate_names(reached_as: Iterable[str] = ()) -> tuple[str, ...]:
+    """What the Spotify listener's certificate names: every Spotify name and pattern, and the
+    hosts browsers reach the mock at."""
+    return tuple(dict.fromkeys((*GUARDED_HOSTS, *GUARDED_PATTERNS, *reached_as)))
 
 
 def _control_names(host: str) -> tuple[str, ...]:

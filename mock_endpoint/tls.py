@@ -25,11 +25,13 @@ class ServerCertificate:
     cert_pem: bytes
     key_pem: bytes
     spki: str  # base64(sha256(SubjectPublicKeyInfo)), the form Chromium expects
+    # (certificate file, key file) when the pair already lives in files (mock_endpoint/cert_dir.py)
+    files: tuple[str, str] | None = None
 
     def server_context(self) -> ssl.SSLContext:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        # ssl needs files; write them under a private temp dir once.
-        cert_file, key_file = _materialise(self)
+        # ssl needs files; write them under a private temp dir once (unless they are files).
+        cert_file, key_file = self.files or _materialise(self)
         ctx.load_cert_chain(cert_file, key_file)
         return ctx
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from mock_endpoint.persist import load_records
+from mock_endpoint.tls import spki_of
 from tests.cli import spdt
 from tests.mock_cli import running_mock
 
@@ -94,3 +96,20 @@ def test_a_control_token_is_printed_in_the_url_and_required(cli_env: dict[str, s
             refused = client.post("https://pixels.spotify.com/__spdt/reset")
             assert refused.status == 404
             assert client.control("GET", "summary").json()["total"] == 1  # the refusal itself
+
+
+def test_cert_dir_keeps_the_fingerprint_across_restarts(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    cert_dir = tmp_path / "certs"
+    fingerprints = []
+    for _ in range(2):
+        with running_mock("--mock-cert-dir", str(cert_dir), env=cli_env) as mock:
+            found = re.search(r"certificate SPKI fingerprint\(s\): (\S+)", mock.banner)
+            assert found, mock.banner
+            fingerprints.append(found.group(1))
+        assert mock.returncode == 0, mock.stderr
+    assert fingerprints[0] == fingerprints[1] == spki_of((cert_dir / "mock-cert.pem").read_bytes())
+    broken = spdt_mock("--mock-cert-dir", str(cert_dir / "mock-key.pem"), env=cli_env)
+    assert broken.returncode == 2
+    assert broken.stderr.strip().startswith("UsageError: --mock-cert-dir ")

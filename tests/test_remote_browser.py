@@ -5,7 +5,11 @@ launch options (no ``--unsafe``) or a Chromium started without our flags is refu
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -14,6 +18,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +46,7 @@ class BrowserServer:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,
         )
         assert self.process.stdout is not None
         deadline = time.monotonic() + 60
@@ -57,14 +63,23 @@ class BrowserServer:
         raise AssertionError(f"run-server did not print its endpoint; last line {line!r}")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        _stop(self.process)
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """Stop the server and its Node driver: the ``playwright`` command is a Python wrapper that
+    runs the driver as a child of its own, which outlives the wrapper unless signalled too (each
+    server runs in a session of its own, so the group is exactly its processes)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 @pytest.fixture(scope="module")
@@ -205,6 +220,17 @@ def _free_port() -> int:
         return port
 
 
+def _wait_for_devtools(endpoint: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{endpoint}/json/version", timeout=5):
+                return
+        except OSError:
+            assert time.monotonic() < deadline, "Chromium's DevTools endpoint never answered"
+            time.sleep(0.3)
+
+
 def test_chromium_started_without_our_flags_is_refused_over_cdp(
     chromium: str, tmp_path: Path
 ) -> None:
@@ -224,14 +250,7 @@ def test_chromium_started_without_our_flags_is_refused_over_cdp(
     )
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{endpoint}/json/version", timeout=5):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "Chromium's DevTools endpoint never answered"
-                time.sleep(0.3)
+        _wait_for_devtools(endpoint)
 
         def body() -> None:
             lab = Harness(connect_cdp=endpoint)
@@ -301,3 +320,239 @@ def test_pytest_plugin_spdt_connect(
     pytester.makepyfile(test_remote_user=PLUGIN_TESTS)
     result = pytester.runpytest_subprocess("--spdt-connect", servers[0].endpoint)
     result.assert_outcomes(passed=1)
+
+
+# -- browsers whose flags are fixed when they start: a persistent mock certificate -------------
+PAIR = ("shop-correct", "placeholder-key")
+_WS_LINE = re.compile(r"^(ws://\S+)$")
+
+
+class LaunchServer:
+    """``playwright launch-server --browser chromium --config FILE``: its Chromium starts with
+    the config's flags; the options a client sends are not used."""
+
+    def __init__(self, config: Path) -> None:
+        argv = [str(PLAYWRIGHT), "launch-server", "--browser", "chromium", "--config", str(config)]
+        self.process = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + 60
+        line = ""
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            found = _WS_LINE.match(line.strip())
+            if found:
+                self.endpoint = found.group(1)
+                return
+            if not line and self.process.poll() is not None:
+                break
+        self.stop()
+        raise AssertionError(f"launch-server did not print its endpoint; last line {line!r}")
+
+    def stop(self) -> None:
+        _stop(self.process)
+
+
+def _pair_urls() -> list[str]:
+    return [f"https://shop.test/{name}/landing" for name in PAIR]
+
+
+@pytest.fixture(scope="module")
+def local_pair(sites: FixtureServer, cli_env: dict[str, str], tmp_path_factory: Any) -> list[Any]:
+    """The findings of a local audit of the two pages, page by page."""
+    out = tmp_path_factory.mktemp("local") / "local.json"
+    done = spdt(
+        "audit",
+        *_pair_urls(),
+        *site_args(sites),
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        env=cli_env,
+    )
+    assert done.returncode == 1, done.stderr
+    pages = read_json(out)["pages"]
+    assert "INVALID_PIXEL_KEY" in codes(pages[1])
+    return [codes(p) for p in pages]
+
+
+def _browser_config(
+    sites: FixtureServer, env: dict[str, str], *extra: str
+) -> subprocess.CompletedProcess[str]:
+    maps = [a for host, target in sites.host_map().items() for a in ("--map", f"{host}={target}")]
+    return spdt("browser-config", *maps, "--trust-spki", sites.spki, *extra, env=env)
+
+
+def _fixed_mock(port: int, cert_dir: Path) -> list[str]:
+    return ["--mock-listen", f"127.0.0.1:{port}", "--mock-cert-dir", str(cert_dir)]
+
+
+def test_launch_server_config_from_browser_config_audits_like_a_local_run(
+    chromium: str,
+    sites: FixtureServer,
+    local_pair: list[set[str]],
+    cli_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    port, cert_dir, config = _free_port(), tmp_path / "mock-cert", tmp_path / "launch.json"
+    made = _browser_config(
+        sites,
+        cli_env,
+        "--mock-advertise",
+        f"127.0.0.1:{port}",
+        "--mock-cert-dir",
+        str(cert_dir),
+        "--browser",
+        chromium,
+        "--output",
+        str(config),
+    )
+    assert made.returncode == 0, made.stderr
+    assert (cert_dir / "mock-key.pem").stat().st_mode & 0o777 == 0o600
+    key = (cert_dir / "mock-key.pem").read_text()
+    server = LaunchServer(config)
+    try:
+        runs = []
+        for name in ("first.json", "second.json"):  # the second run reuses the certificate
+            out = tmp_path / name
+            done = spdt(
+                "audit",
+                *_pair_urls(),
+                *site_args(sites),
+                *_fixed_mock(port, cert_dir),
+                "--connect",
+                server.endpoint,
+                "--workers",
+                "1",
+                "--format",
+                "json",
+                "--output",
+                str(out),
+                env=cli_env,
+            )
+            assert done.returncode == 1, done.stderr
+            runs.append(out)
+    finally:
+        server.stop()
+    for out in runs:
+        report = read_json(out)
+        assert [codes(p) for p in report["pages"]] == local_pair
+        assert not [p for p in report["pages"] if p["problem"]]
+        assert {p["browser"] for p in report["pages"]} == {endpoint_label(server.endpoint)}
+        assert report["options"]["persistent_mock_certificate"] is True
+        assert "PRIVATE KEY" not in out.read_text()
+    assert (cert_dir / "mock-key.pem").read_text() == key  # kept, not remade
+
+
+def test_chromium_with_our_flags_audits_through_connect_cdp(
+    chromium: str,
+    sites: FixtureServer,
+    local_pair: list[set[str]],
+    cli_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    port, cert_dir = _free_port(), tmp_path / "mock-cert"
+    made = _browser_config(
+        sites,
+        cli_env,
+        "--mock-advertise",
+        f"127.0.0.1:{port}",
+        "--mock-cert-dir",
+        str(cert_dir),
+        "--format",
+        "args",
+    )
+    assert made.returncode == 0, made.stderr
+    flags = made.stdout.splitlines()
+    assert [f.split("=", 1)[0] for f in flags] == [
+        "--host-resolver-rules",
+        "--ignore-certificate-errors-spki-list",
+    ]
+    devtools = _free_port()
+    browser = subprocess.Popen(
+        [
+            chromium,
+            "--headless=new",
+            "--no-sandbox",
+            f"--remote-debugging-port={devtools}",
+            "--remote-debugging-address=127.0.0.1",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            *flags,
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{devtools}"
+    out = tmp_path / "cdp.json"
+    try:
+        _wait_for_devtools(endpoint)
+        done = spdt(
+            "audit",
+            *_pair_urls(),
+            *site_args(sites),
+            *_fixed_mock(port, cert_dir),
+            "--connect-cdp",
+            endpoint,
+            "--workers",
+            "1",
+            "--format",
+            "json",
+            "--output",
+            str(out),
+            env=cli_env,
+        )
+    finally:
+        browser.terminate()
+        browser.wait(20)
+    assert done.returncode == 1, done.stderr
+    report = read_json(out)
+    assert [codes(p) for p in report["pages"]] == local_pair
+    assert {p["browser"] for p in report["pages"]} == {endpoint_label(endpoint)}
+
+
+@pytest.mark.parametrize("config_of", ["another certificate", "no flags"])
+def test_launch_server_not_matching_the_mock_is_refused_with_one_line(
+    config_of: str, chromium: str, sites: FixtureServer, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    port, cert_dir, config = _free_port(), tmp_path / "mock-cert", tmp_path / "launch.json"
+    if config_of == "no flags":
+        config.write_text(json.dumps({"headless": True, "executablePath": chromium}))
+    else:  # the server trusts a certificate made in another folder
+        made = _browser_config(
+            sites,
+            cli_env,
+            "--mock-advertise",
+            f"127.0.0.1:{port}",
+            "--mock-cert-dir",
+            str(tmp_path / "other-cert"),
+            "--browser",
+            chromium,
+            "--output",
+            str(config),
+        )
+        assert made.returncode == 0, made.stderr
+    server = LaunchServer(config)
+    try:
+        done = spdt(
+            "audit",
+            _pair_urls()[0],
+            *site_args(sites),
+            *_fixed_mock(port, cert_dir),
+            "--connect",
+            server.endpoint,
+            env=cli_env,
+        )
+    finally:
+        server.stop()
+    assert done.returncode == 2, done.stdout
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("BrowserLaunchError: the browser at ws://127.0.0.1:")
+    assert "is not guarded" in lines[0]

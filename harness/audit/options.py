@@ -54,6 +54,8 @@ class AuditOptions:
     connect_cdp: str | None = None
     mock_listen: str | None = None
     mock_advertise: str | None = None
+    # Keep the mock's certificate in this folder across runs (browsers with fixed flags).
+    mock_cert_dir: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """For the report: what was asked, never a raw click id or certificate hash."""
@@ -81,4 +83,5 @@ class AuditOptions:
             "noscript": self.noscript,
             "redact": self.redact,
             "browser_servers": len(self.connect) + (1 if self.connect_cdp else 0),
+            "persistent_mock_certificate": self.mock_cert_dir is not None,
         }

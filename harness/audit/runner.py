@@ -232,7 +232,11 @@ class AuditRun:
     def run(self) -> AuditReport:
         host, port = mock_listen(self.options.mock_listen)
         mock = MockEndpoint(
-            faults=self.options.faults, host=host, port=port, advertise=self.options.mock_advertise
+            faults=self.options.faults,
+            host=host,
+            port=port,
+            advertise=self.options.mock_advertise,
+            cert_dir=self.options.mock_cert_dir,
         )
         mock.start()
         try:

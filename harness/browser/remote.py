@@ -73,11 +73,19 @@ def launch_headers(
 
 
 def launch_server_config(
-    args: Sequence[str], *, executable_path: str | None, headless: bool = True, port: int = 0
+    args: Sequence[str],
+    *,
+    executable_path: str | None,
+    headless: bool = True,
+    port: int = 0,
+    host: str = "",
 ) -> str:
     """A ``playwright launch-server --config FILE`` file: the server starts its Chromium with
-    our flags itself, for servers that do not take client-set arguments."""
+    our flags itself, for servers that do not take client-set arguments. ``host`` and ``port``:
+    where the server listens (Playwright's ``launchServer`` options; default: its own)."""
     options = launch_options(args, executable_path=executable_path, headless=headless)
+    if host:
+        options["host"] = host
     if port:
         options["port"] = port
     return json.dumps(options, indent=2) + "\n"

@@ -322,6 +322,7 @@ def _options(args: argparse.Namespace) -> object:
         connect_cdp=cdp,
         mock_listen=args.mock_listen,
         mock_advertise=args.mock_advertise,
+        mock_cert_dir=args.mock_cert_dir,
         urls=urls,
         journeys=journeys,
         click_id_param=args.click_id_param,

@@ -99,6 +99,13 @@ def add_remote_options(parser: argparse.ArgumentParser, *, mock: bool = True) ->
             help="the address a remote browser maps the Spotify names to (default: the listen "
             "address); the certificates name it",
         )
+        parser.add_argument(
+            "--mock-cert-dir",
+            metavar="DIR",
+            help="keep the mock's key and certificate in DIR: made on the first run, reused "
+            "after, so a browser started with `spdt-harness browser-config --mock-cert-dir DIR` "
+            "flags (launch-server --config, --connect-cdp) keeps trusting it",
+        )
 
 
 def remote_endpoints(args: argparse.Namespace) -> tuple[tuple[str, ...], str | None]:

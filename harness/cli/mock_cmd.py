@@ -69,6 +69,12 @@ def configure(parser: argparse.ArgumentParser) -> Command:
         help="require this token on the control API (?token=T or an X-Spdt-Control-Token "
         "header); required when --host is not a loopback address",
     )
+    parser.add_argument(
+        "--mock-cert-dir",
+        metavar="DIR",
+        help="serve the certificate kept in DIR (made there if DIR holds none), so its SPKI "
+        "fingerprint stays the same across restarts (spdt-harness browser-config --mock-cert-dir)",
+    )
     return run
 
 
@@ -130,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
         faults=faults,
         control_token=control_token or False,
         control_port=control_port,
+        cert_dir=args.mock_cert_dir,
     )
     try:
         mock.start()
