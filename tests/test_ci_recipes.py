@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +35,6 @@ def recipe(name: str) -> dict[str, Any]:
     loaded = yaml.safe_load(found[1])
     assert isinstance(loaded, dict)
     return loaded
-
-
-@pytest.fixture(scope="module")
-def sites() -> Iterator[FixtureServer]:
-    with FixtureServer() as server:
-        yield server
 
 
 @pytest.fixture
