@@ -121,7 +121,7 @@ def single_audit(sites: FixtureServer, tmp_path_factory: pytest.TempPathFactory)
         timeout=600,
         check=False,
     )
-    assert done.returncode in (0, 1), done.stderr
+    assert done.returncode == 0, done.stderr  # shop-correct: no error finding on any page
     report: dict[str, Any] = json.loads(out.read_text())
     report["exit_code"] = done.returncode
     return report
