@@ -20,7 +20,7 @@ NAMES = ("spotify-quoted-numbers", "spotify-insert-placeholders", "email-in-lead
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def report(sites: FixtureServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("spotify-examples")
     journeys: list[str] = []
     for name in NAMES:
@@ -28,19 +28,18 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         path.write_text(yaml.safe_dump(scenario(name).resolved_flow()), "utf-8")
         journeys += ["--journey", str(path)]
     out = tmp / "report.json"
-    with FixtureServer() as sites:
-        done = spdt(
-            "audit",
-            *journeys,
-            *site_args(sites),
-            "--no-screenshots",
-            "--format",
-            "json",
-            "--output",
-            str(out),
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            timeout=600,
-        )
+    done = spdt(
+        "audit",
+        *journeys,
+        *site_args(sites),
+        "--no-screenshots",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        timeout=600,
+    )
     assert "Traceback" not in done.stderr
     data = read_json(out)
     data["returncode"] = done.returncode

@@ -10,11 +10,8 @@ from __future__ import annotations
 import copy
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from fixture_sites.server import FixtureServer
 from harness.audit.model import AuditReport, PageResult
@@ -116,12 +113,6 @@ def test_matching_is_by_code_page_and_evidence_never_the_message() -> None:
 
 
 # -- the CLI -----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def sites() -> Iterator[FixtureServer]:
-    with FixtureServer() as server:
-        yield server
 
 
 def _findings(report: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

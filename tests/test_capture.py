@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from fixture_sites.catalogue import load_catalogue
-from harness import Harness, PixelContext
+from harness import PixelContext
 from harness.capture.initiator import describe
 from harness.capture.timeline import Timeline
 from harness.rules import AuditFinding, RuleConfig, evaluate
@@ -39,10 +37,11 @@ def _page(script: str) -> str:
 
 
 @pytest.fixture(params=[True, False], ids=["captured", "bare"])
-def ctx(request: pytest.FixtureRequest, spdt_harness: Harness) -> Iterator[PixelContext]:
+def ctx(request: pytest.FixtureRequest) -> PixelContext:
     """The same checks run with and without the capture: the page must not tell."""
-    with spdt_harness.new_context(capture=request.param) as context:
-        yield context
+    request.node.add_marker(pytest.mark.spdt(capture=request.param))
+    context: PixelContext = request.getfixturevalue("spdt_context")
+    return context
 
 
 def test_official_stub_behaves_the_same(ctx: PixelContext, page_server: PageServer) -> None:
@@ -78,7 +77,7 @@ def test_errors_thrown_by_spdt_propagate(ctx: PixelContext, page_server: PageSer
 
 
 def test_calls_assignments_and_errors_are_recorded(
-    spdt_harness: Harness, page_server: PageServer
+    spdt_context: PixelContext, page_server: PageServer
 ) -> None:
     url = page_server.serve(
         _page(
@@ -88,10 +87,10 @@ def test_calls_assignments_and_errors_are_recorded(
         ),
         headers={"X-Probe": "1"},
     )
-    with spdt_harness.new_context() as ctx:
-        ctx.goto(url)
-        ctx.snapshot()
-        timeline = ctx.timeline()
+    ctx = spdt_context
+    ctx.goto(url)
+    ctx.snapshot()
+    timeline = ctx.timeline()
     commands = [(c.command, c.args) for c in timeline.calls]
     assert commands == [
         ("conf", ({"key": "k"},)),
@@ -106,7 +105,7 @@ def test_calls_assignments_and_errors_are_recorded(
     assert timeline.storage
 
 
-def test_csp_violations_are_recorded(spdt_harness: Harness, page_server: PageServer) -> None:
+def test_csp_violations_are_recorded(spdt_context: PixelContext, page_server: PageServer) -> None:
     url = page_server.serve(
         _page("fetch('https://pixels.spotify.com/v1/ingest', {method: 'POST'}).catch(() => {});"),
         headers={
@@ -114,12 +113,12 @@ def test_csp_violations_are_recorded(spdt_harness: Harness, page_server: PageSer
             "Content-Security-Policy-Report-Only": "img-src 'none'",
         },
     )
-    with spdt_harness.new_context() as ctx:
-        ctx.goto(url)
-        ctx.page.evaluate("new Image().src = 'https://img.byspotify.com/?key=k&a=init'")
-        ctx.mock.wait_for(lambda r: r.session == ctx.session and r.host == "img.byspotify.com")
-        ctx.settle()
-        timeline = ctx.timeline()
+    ctx = spdt_context
+    ctx.goto(url)
+    ctx.page.evaluate("new Image().src = 'https://img.byspotify.com/?key=k&a=init'")
+    ctx.mock.wait_for(lambda r: r.session == ctx.session and r.host == "img.byspotify.com")
+    ctx.settle()
+    timeline = ctx.timeline()
     seen = {(v.directive, v.disposition) for v in timeline.violations}
     assert ("connect-src", "enforce") in seen
     assert ("img-src", "report") in seen
@@ -146,7 +145,7 @@ def _only(timeline: Timeline, code: str) -> AuditFinding:
 
 
 def test_stacks_at_call_time_name_the_inline_script_and_its_line(
-    spdt_harness: Harness, page_server: PageServer
+    spdt_context: PixelContext, page_server: PageServer
 ) -> None:
     url = page_server.serve(
         "<!doctype html>\n<html><head>\n<script>\n"
@@ -154,9 +153,9 @@ def test_stacks_at_call_time_name_the_inline_script_and_its_line(
         "spdt('conf', {key: 'k'});\n"
         "</script></head><body>x</body></html>"
     )
-    with spdt_harness.new_context() as ctx:
-        ctx.goto(url)
-        timeline = ctx.timeline()
+    ctx = spdt_context
+    ctx.goto(url)
+    timeline = ctx.timeline()
     (conf,) = timeline.calls
     assert describe(conf.initiator, conf.page_url) == f"inline script at line 5 of {url}"
     (stub,) = timeline.assignments
@@ -183,15 +182,15 @@ def test_the_capture_never_runs_the_pages_stack_formatter(
 
 
 def test_duplicate_base_code_names_the_inline_copy_and_the_tag_manager_copy(
-    spdt_harness: Harness,
+    spdt_context: PixelContext,
 ) -> None:
     scenario = CATALOGUE["tag-manager-and-inline"]
     container = f"{scenario.entry_url}/container.js"
-    with spdt_harness.new_context() as ctx:
-        landing = ctx.land(scenario.entry_url)
-        ctx.page.wait_for_selector("html[data-tag-manager=fired]", state="attached")
-        ctx.settle()
-        timeline = ctx.timeline()
+    ctx = spdt_context
+    landing = ctx.land(scenario.entry_url)
+    ctx.page.wait_for_selector("html[data-tag-manager=fired]", state="attached")
+    ctx.settle()
+    timeline = ctx.timeline()
     assert landing.click_id is not None
     shown = f"{scenario.entry_url}?{landing.param}={redact(landing.click_id)}"
     conf_line = _line_of(timeline, "w.spdt('conf'")
@@ -221,14 +220,14 @@ def test_duplicate_base_code_names_the_inline_copy_and_the_tag_manager_copy(
     )
 
 
-def test_a_purchase_sent_by_two_tags_names_both(spdt_harness: Harness) -> None:
+def test_a_purchase_sent_by_two_tags_names_both(spdt_context: PixelContext) -> None:
     scenario = CATALOGUE["purchase-two-tags"]
     thanks = scenario.page_url("thanks")
-    with spdt_harness.new_context() as ctx:
-        ctx.goto(thanks)
-        ctx.page.wait_for_selector("html[data-tag-manager=fired]", state="attached")
-        ctx.settle()
-        timeline = ctx.timeline()
+    ctx = spdt_context
+    ctx.goto(thanks)
+    ctx.page.wait_for_selector("html[data-tag-manager=fired]", state="attached")
+    ctx.settle()
+    timeline = ctx.timeline()
     evidence = _only(timeline, "DUPLICATE_EVENT").evidence
     line = _line_of(timeline, 'spdt("purchase"')
     assert evidence[-2:] == (

@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +35,6 @@ def recipe(name: str) -> dict[str, Any]:
     loaded = yaml.safe_load(found[1])
     assert isinstance(loaded, dict)
     return loaded
-
-
-@pytest.fixture(scope="module")
-def sites() -> Iterator[FixtureServer]:
-    with FixtureServer() as server:
-        yield server
 
 
 @pytest.fixture
@@ -128,7 +121,7 @@ def single_audit(sites: FixtureServer, tmp_path_factory: pytest.TempPathFactory)
         timeout=600,
         check=False,
     )
-    assert done.returncode in (0, 1), done.stderr
+    assert done.returncode == 0, done.stderr  # shop-correct: no error finding on any page
     report: dict[str, Any] = json.loads(out.read_text())
     report["exit_code"] = done.returncode
     return report

@@ -5,7 +5,6 @@ selectors), including a gate that ignores Reject."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +22,6 @@ steps:
   - consent: {accept: "#consent-accept", reject: "#consent-reject", withdraw: "#consent-withdraw"}
   - click: "#to-product"
 """
-
-
-@pytest.fixture(scope="module")
-def sites() -> Iterator[FixtureServer]:
-    with FixtureServer() as server:
-        yield server
 
 
 def _audit(

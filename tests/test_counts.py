@@ -4,7 +4,6 @@ and as journey steps of ``spdt-harness audit``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -91,12 +90,6 @@ def test_counts_in_the_pytest_plugin(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         ["*expected exactly 2 view within 0.5 s; saw 1*", "*events seen: view (1)*"]
     )
-
-
-@pytest.fixture(scope="module")
-def sites() -> Iterator[FixtureServer]:
-    with FixtureServer() as server:
-        yield server
 
 
 JOURNEY = """

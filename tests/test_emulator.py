@@ -13,7 +13,6 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -84,9 +83,8 @@ def sha256(text: str) -> str:
 
 
 @pytest.fixture
-def ctx(spdt_harness: Harness) -> Iterator[PixelContext]:
-    with spdt_harness.new_context() as context:
-        yield context
+def ctx(spdt_context: PixelContext) -> PixelContext:
+    return spdt_context
 
 
 @pytest.fixture

@@ -49,9 +49,10 @@ def _fault_on_ingest(ctx: PixelContext, lab: Harness) -> Record | None:
 
 @pytest.mark.parametrize("spec", ["pixels.spotify.com:5xx:503", "pixels.spotify.com:reset"])
 def test_ingest_down_leaves_the_page_working_and_is_reported(
-    spdt_harness: Harness, spec: str
+    spdt_harness: Harness, spdt_context: PixelContext, spec: str
 ) -> None:
-    with faults(spdt_harness, spec), spdt_harness.new_context() as ctx:
+    ctx = spdt_context
+    with faults(spdt_harness, spec):
         _walk_to_purchase(ctx)
         assert _fault_on_ingest(ctx, spdt_harness) is not None
         findings = ctx.findings()
@@ -71,9 +72,10 @@ def test_ingest_down_leaves_the_page_working_and_is_reported(
 
 
 def test_script_host_down_is_script_not_loaded_and_the_shop_still_sells(
-    spdt_harness: Harness,
+    spdt_harness: Harness, spdt_context: PixelContext
 ) -> None:
-    with faults(spdt_harness, "pixel.byspotify.com:5xx:502"), spdt_harness.new_context() as ctx:
+    ctx = spdt_context
+    with faults(spdt_harness, "pixel.byspotify.com:5xx:502"):
         _walk_to_purchase(ctx)
         findings = ctx.findings()
         timeline = ctx.timeline()
@@ -84,8 +86,9 @@ def test_script_host_down_is_script_not_loaded_and_the_shop_still_sells(
     assert "SCRIPT_NOT_LOADED" in {f.code for f in findings}
 
 
-def test_slow_ingest_still_delivers(spdt_harness: Harness) -> None:
-    with faults(spdt_harness, "pixels.spotify.com:delay:0.5"), spdt_harness.new_context() as ctx:
+def test_slow_ingest_still_delivers(spdt_harness: Harness, spdt_context: PixelContext) -> None:
+    ctx = spdt_context
+    with faults(spdt_harness, "pixels.spotify.com:delay:0.5"):
         _walk_to_purchase(ctx)
         purchase = ctx.expect_event("purchase", timeout=15)
         findings = ctx.findings()

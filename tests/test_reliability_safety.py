@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from harness import Harness
+from harness.context import PixelContext
 from tests.pages import PageServer
 
 pytestmark = pytest.mark.browser
@@ -50,31 +50,31 @@ def _is_local(url: str) -> bool:
 
 
 def test_every_way_out_fails_closed_and_spotify_hosts_end_at_the_mock(
-    spdt_harness: Harness, page_server: PageServer
+    spdt_context: PixelContext, page_server: PageServer
 ) -> None:
     url = page_server.serve(PAGE)
-    with spdt_harness.new_context() as ctx:
-        failed: dict[str, str] = {}
-        finished: list[str] = []
-        ctx.page.on("requestfailed", lambda r: failed.__setitem__(r.url, r.failure or ""))
-        ctx.page.on("requestfinished", lambda r: finished.append(r.url))
-        ctx.goto(url)
-        outcome: dict[str, Any] = ctx.page.evaluate("(urls) => window.tryAll(urls)", list(OUTSIDE))
-        assert set(outcome["fetches"].values()) == {"failed"}, outcome
-        assert outcome["ws"] == "failed"
-        with ctx.page.expect_event(
-            "requestfailed", predicate=lambda r: "beacon.example.org" in r.url, timeout=10_000
-        ):
-            queued = ctx.page.evaluate(
-                "() => navigator.sendBeacon('https://beacon.example.org/b', 'x')"
-            )
-        assert queued is True
-        # A Spotify host the mock emulates is reached (recorded), over the same browser.
-        ctx.page.evaluate(
-            "() => navigator.sendBeacon('https://pixels.spotify.com/v1/ingest', JSON.stringify("
-            "{batch: [{pid: 'k', events: [{action: 'safety_probe', body: {}}]}]}))"
+    ctx = spdt_context
+    failed: dict[str, str] = {}
+    finished: list[str] = []
+    ctx.page.on("requestfailed", lambda r: failed.__setitem__(r.url, r.failure or ""))
+    ctx.page.on("requestfinished", lambda r: finished.append(r.url))
+    ctx.goto(url)
+    outcome: dict[str, Any] = ctx.page.evaluate("(urls) => window.tryAll(urls)", list(OUTSIDE))
+    assert set(outcome["fetches"].values()) == {"failed"}, outcome
+    assert outcome["ws"] == "failed"
+    with ctx.page.expect_event(
+        "requestfailed", predicate=lambda r: "beacon.example.org" in r.url, timeout=10_000
+    ):
+        queued = ctx.page.evaluate(
+            "() => navigator.sendBeacon('https://beacon.example.org/b', 'x')"
         )
-        ctx.expect_event("safety_probe", timeout=10)
+    assert queued is True
+    # A Spotify host the mock emulates is reached (recorded), over the same browser.
+    ctx.page.evaluate(
+        "() => navigator.sendBeacon('https://pixels.spotify.com/v1/ingest', JSON.stringify("
+        "{batch: [{pid: 'k', events: [{action: 'safety_probe', body: {}}]}]}))"
+    )
+    ctx.expect_event("safety_probe", timeout=10)
     for target in (*OUTSIDE, "https://img.example.net/pixel.gif", "https://frame.example.net/"):
         assert failed.get(target) == "net::ERR_NAME_NOT_RESOLVED", (target, failed)
     assert failed["https://beacon.example.org/b"] == "net::ERR_NAME_NOT_RESOLVED"

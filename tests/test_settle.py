@@ -8,17 +8,11 @@ import time
 import pytest
 
 from fixture_sites.catalogue import load_catalogue
-from harness import Harness
 from harness.capture.settle import CALL_GRACE, Evidence, is_spotify
 from harness.capture.timeline import SettleDecision
+from harness.context import PixelContext
 
 CATALOGUE = load_catalogue()
-
-
-@pytest.fixture
-def lab(spdt_harness: Harness) -> Harness:
-    """The plugin's harness (it serves the fixture sites), shared with the other browser tests."""
-    return spdt_harness
 
 
 def _reasons(decision: SettleDecision) -> dict[str, float]:
@@ -26,37 +20,41 @@ def _reasons(decision: SettleDecision) -> dict[str, float]:
 
 
 @pytest.mark.browser
-def test_a_late_tag_manager_is_waited_for_until_its_pixel_sends(lab: Harness) -> None:
+def test_a_late_tag_manager_is_waited_for_until_its_pixel_sends(
+    spdt_context: PixelContext,
+) -> None:
     # The container injects the base code 1.5 s after DOMContentLoaded: a settle that stopped
     # after its quiet period would see no pixel at all.
-    with lab.new_context() as ctx:
-        ctx.land(CATALOGUE["tag-manager-delayed"].entry_url)
-        assert not ctx.events("view")
-        decision = ctx.settle(quiet=0.3, limit=5.0)
-        assert decision.outcome == "settled"
-        assert _reasons(decision)["tag_manager"] > 0
-        assert "container.js" in {w.reason: w.detail for w in decision.waits}["tag_manager"]
-        assert ctx.events("view"), "settled before the tag manager's pixel sent its view"
-        assert ctx.timeline().settles == (decision,)
+    ctx = spdt_context
+    ctx.land(CATALOGUE["tag-manager-delayed"].entry_url)
+    assert not ctx.events("view")
+    decision = ctx.settle(quiet=0.3, limit=5.0)
+    assert decision.outcome == "settled"
+    assert _reasons(decision)["tag_manager"] > 0
+    assert "container.js" in {w.reason: w.detail for w in decision.waits}["tag_manager"]
+    assert ctx.events("view"), "settled before the tag manager's pixel sent its view"
+    assert ctx.timeline().settles == (decision,)
 
 
 @pytest.mark.browser
-def test_a_page_with_nothing_to_wait_for_settles_after_the_quiet_period(lab: Harness) -> None:
-    with lab.new_context() as ctx:
-        ctx.land(CATALOGUE["no-base-code"].entry_url)
-        decision = ctx.settle(quiet=0.3, limit=5.0)
+def test_a_page_with_nothing_to_wait_for_settles_after_the_quiet_period(
+    spdt_context: PixelContext,
+) -> None:
+    ctx = spdt_context
+    ctx.land(CATALOGUE["no-base-code"].entry_url)
+    decision = ctx.settle(quiet=0.3, limit=5.0)
     assert decision.outcome == "settled"
     assert "tag_manager" not in _reasons(decision)
     assert decision.waited_ms < 2000  # the fixed window it replaces was 2 s
 
 
 @pytest.mark.browser
-def test_the_longest_wait_is_bounded_and_says_what_still_held(lab: Harness) -> None:
-    with lab.new_context() as ctx:
-        ctx.land(CATALOGUE["tag-manager-delayed"].entry_url)
-        started = time.monotonic()
-        decision = ctx.settle(quiet=0.3, limit=0.4)
-        elapsed = time.monotonic() - started
+def test_the_longest_wait_is_bounded_and_says_what_still_held(spdt_context: PixelContext) -> None:
+    ctx = spdt_context
+    ctx.land(CATALOGUE["tag-manager-delayed"].entry_url)
+    started = time.monotonic()
+    decision = ctx.settle(quiet=0.3, limit=0.4)
+    elapsed = time.monotonic() - started
     assert decision.outcome == "limit"
     assert "tag_manager" in decision.pending
     assert elapsed < 1.4

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from fixture_sites import scenario
-from harness import Harness
+from harness.context import PixelContext
 from harness.flows import parse_journey, run_journey
 from mock_endpoint.studio import StudioState
 
@@ -28,12 +28,12 @@ def journey(days: int, expect: dict[str, str]) -> list[dict[str, object]]:
 
 
 def test_purchase_13_days_after_the_click_is_click_through(
-    spdt_harness: Harness, spdt_studio: StudioState
+    spdt_context: PixelContext, spdt_studio: StudioState
 ) -> None:
-    with spdt_harness.new_context() as ctx:
-        result = run_journey(ctx, parse_journey(journey(13, {"as": "click", "campaign": "spring"})))
-        assert result.ok, [(s.step.describe(), s.message) for s in result.steps if not s.ok]
-        answers = spdt_studio.attribution(ctx.records())
+    ctx = spdt_context
+    result = run_journey(ctx, parse_journey(journey(13, {"as": "click", "campaign": "spring"})))
+    assert result.ok, [(s.step.describe(), s.message) for s in result.steps if not s.ok]
+    answers = spdt_studio.attribution(ctx.records())
     (answer,) = [a for a in answers if a.conversion.event == "purchase"]
     assert answer.verdict == "click"
     assert answer.exposure is not None
@@ -46,12 +46,12 @@ def test_purchase_13_days_after_the_click_is_click_through(
 
 
 def test_purchase_15_days_after_the_click_is_outside_the_window(
-    spdt_harness: Harness, spdt_studio: StudioState
+    spdt_context: PixelContext, spdt_studio: StudioState
 ) -> None:
-    with spdt_harness.new_context() as ctx:
-        passed = run_journey(ctx, parse_journey(journey(15, {"as": "none", "reason": "window"})))
-        wrong = run_journey(ctx, parse_journey(journey(15, {"as": "click"})))
-        answers = spdt_studio.attribution(ctx.records())
+    ctx = spdt_context
+    passed = run_journey(ctx, parse_journey(journey(15, {"as": "none", "reason": "window"})))
+    wrong = run_journey(ctx, parse_journey(journey(15, {"as": "click"})))
+    answers = spdt_studio.attribution(ctx.records())
     assert passed.ok, [(s.step.describe(), s.message) for s in passed.steps if not s.ok]
     purchases = [a for a in answers if a.conversion.event == "purchase"]
     assert [(a.verdict, a.reason) for a in purchases] == [("none", "window"), ("none", "duplicate")]
