@@ -36,10 +36,17 @@ def bench_e2e(quick: bool, workers: int | None = None) -> dict[str, Any]:
         )
         seconds = time.perf_counter() - started
     runs: list[tuple[str, bool, float]] = []
+    failures: dict[str, list[str]] = {}  # each failed run and the lines that explain it
+    current: list[str] | None = None
     for line in done.stdout.splitlines():
         match = LINE.match(line.strip())
         if match:
             runs.append((match[3], match[2] == "PASS", float(match[4])))
+            current = failures.setdefault(match[3], []) if match[2] != "PASS" else None
+        elif current is not None and line.startswith(" ") and line.strip():
+            current.append(line.strip())
+        else:
+            current = None
     slowest = [
         {"name": name, "ok": ok, "seconds": secs}
         for name, ok, secs in sorted(runs, key=lambda r: -r[2])[:5]
@@ -55,4 +62,5 @@ def bench_e2e(quick: bool, workers: int | None = None) -> dict[str, Any]:
         "complete": not quick,
         "sum_of_run_seconds": round(sum(secs for _, _, secs in runs), 1),
         "slowest": slowest,
+        "failures": failures,
     }

@@ -148,7 +148,8 @@ def ingest_rows(results: dict[str, Any]) -> list[Row]:
     rows.append(
         (
             "recorded == sent",
-            f"{ex['recorded']} recorded of {ex['sent']} sent (answers {ex['statuses']}); wrk "
+            f"{ex['recorded']} recorded of {ex['sent']} sent + {ex.get('warmups', 0)} warm-up "
+            f"(answers {ex['statuses']}); wrk "
             f"runs: recorded - answered within the in-flight window; errors {ingest['errors']}",
             "",
             "met" if ingest["recorded_equals_sent"] else "MISSED: records lost or doubled",
@@ -202,7 +203,10 @@ def e2e_rows(results: dict[str, Any]) -> list[Row]:
             f"{e2e['runs']} runs, {e2e['passed']} passed, in {e2e['seconds']} s "
             f"(workers {e2e['workers']}; {load(e2e)})",
             "",
-            verdict if passed else f"MISSED: {e2e['runs'] - e2e['passed']} runs failed",
+            verdict
+            if passed
+            else f"MISSED: {e2e['runs'] - e2e['passed']} runs failed"
+            + (f" ({', '.join(sorted(e2e['failures']))})" if e2e.get("failures") else ""),
         )
     ]
 

@@ -226,12 +226,20 @@ class PixelContext:
             self.recorder.snapshot(self._page)
 
     def settle(
-        self, *, quiet: float = DEFAULT_QUIET, limit: float = DEFAULT_LIMIT
+        self,
+        *,
+        quiet: float = DEFAULT_QUIET,
+        limit: float = DEFAULT_LIMIT,
+        after_action: bool = False,
     ) -> SettleDecision:
         """Wait until the page is settled, from evidence (harness/capture/settle.py): load fired,
         the pixel's queue drained, no Spotify request in flight, ``quiet`` seconds without pixel
         activity; longer only while a reason holds (a tag manager without its pixel yet ...),
-        never past ``limit``. The decision is kept in the timeline (``Timeline.settles``)."""
+        never past ``limit``. The decision is kept in the timeline (``Timeline.settles``).
+
+        ``after_action``: the quiet period counts from now, not from the last pixel activity
+        seen: an action just taken (a consent decision ...) may have started something whose
+        first evidence (a script element, a request) has not reached the recorder yet."""
         store = self.mock.store
         cursor = store.last_id()
 
@@ -243,6 +251,8 @@ class PixelContext:
 
         # no capture: only the mock's traffic is evidence
         evidence = Evidence() if self.recorder is None else self.recorder.evidence
+        if after_action:
+            evidence.touch()
         decision = settle(
             evidence, self._pump, quiet=quiet, limit=limit, records_since=records_since
         )

@@ -16,6 +16,9 @@ from harness.flows.studio_steps import STUDIO_VERBS, StudioSteps
 
 DEFAULT_STEP_TIMEOUT = 10.0
 DEFAULT_EVENT_TIMEOUT = 5.0
+# After a consent decision: the quiet period and the longest wait for what it released.
+CONSENT_QUIET = 0.3
+CONSENT_LIMIT = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,7 @@ def _perform(
     elif step.verb == "consent" and step.target:  # as written: click the accept selector
         ctx.page.click(target, timeout=page_timeout)
         ctx.page.wait_for_load_state("load")
+        _after_consent(ctx)
     elif step.verb == "consent":
         _consent(ctx, step, "accept")
     elif step.verb == "click":
@@ -87,9 +91,20 @@ def _perform(
 def _consent(ctx: PixelContext, step: Step, action: str) -> str:
     controls = step.consent or ConsentControls(accept=step.target, tool="selector")
     try:
-        return perform(ctx.page, controls, action, timeout_ms=DEFAULT_STEP_TIMEOUT * 1000)
+        done = perform(ctx.page, controls, action, timeout_ms=DEFAULT_STEP_TIMEOUT * 1000)
     except UsageError as exc:
         raise HarnessError(str(exc)) from exc
+    _after_consent(ctx)
+    return done
+
+
+def _after_consent(ctx: PixelContext) -> None:
+    """A consent decision releases (or withholds) tags on the page where it was made: let what
+    it started load there before the next step, as a visitor's next click comes later. Without
+    this, a pixel released by Accept may still be loading when the next click leaves the page,
+    and the journey would report a correct install as SCRIPT_NOT_LOADED. From evidence (a pixel
+    script loading, a Spotify request in flight), bounded; a quiet page costs ``quiet``."""
+    ctx.settle(quiet=CONSENT_QUIET, limit=CONSENT_LIMIT, after_action=True)
 
 
 class _ConsentRun:
