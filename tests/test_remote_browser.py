@@ -36,13 +36,13 @@ SCENARIOS = ("shop-correct", "placeholder-key", "shop-correct", "placeholder-key
 _LISTENING = re.compile(r"Listening on (ws://\S+)")
 
 
-class BrowserServer:
-    """``playwright run-server --port 0 --host 127.0.0.1 [--unsafe]`` as a child process."""
+class _ServerProcess:
+    """A Playwright server command as a child process in a session of its own; ready once it
+    prints its ws:// endpoint (``pattern``'s first group)."""
 
-    def __init__(self, *, unsafe: bool) -> None:
-        argv = [str(PLAYWRIGHT), "run-server", "--port", "0", "--host", "127.0.0.1"]
+    def __init__(self, argv: list[str], pattern: re.Pattern[str], name: str) -> None:
         self.process = subprocess.Popen(
-            [*argv, *(["--unsafe"] if unsafe else [])],
+            argv,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -53,17 +53,25 @@ class BrowserServer:
         line = ""
         while time.monotonic() < deadline:
             line = self.process.stdout.readline()
-            found = _LISTENING.search(line)
+            found = pattern.search(line.strip())
             if found:
                 self.endpoint = found.group(1)
                 return
             if not line and self.process.poll() is not None:
                 break
         self.stop()
-        raise AssertionError(f"run-server did not print its endpoint; last line {line!r}")
+        raise AssertionError(f"{name} did not print its endpoint; last line {line!r}")
 
     def stop(self) -> None:
         _stop(self.process)
+
+
+class BrowserServer(_ServerProcess):
+    """``playwright run-server --port 0 --host 127.0.0.1 [--unsafe]`` as a child process."""
+
+    def __init__(self, *, unsafe: bool) -> None:
+        argv = [str(PLAYWRIGHT), "run-server", "--port", "0", "--host", "127.0.0.1"]
+        super().__init__([*argv, *(["--unsafe"] if unsafe else [])], _LISTENING, "run-server")
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
@@ -327,35 +335,13 @@ PAIR = ("shop-correct", "placeholder-key")
 _WS_LINE = re.compile(r"^(ws://\S+)$")
 
 
-class LaunchServer:
+class LaunchServer(_ServerProcess):
     """``playwright launch-server --browser chromium --config FILE``: its Chromium starts with
     the config's flags; the options a client sends are not used."""
 
     def __init__(self, config: Path) -> None:
         argv = [str(PLAYWRIGHT), "launch-server", "--browser", "chromium", "--config", str(config)]
-        self.process = subprocess.Popen(
-            argv,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        assert self.process.stdout is not None
-        deadline = time.monotonic() + 60
-        line = ""
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            found = _WS_LINE.match(line.strip())
-            if found:
-                self.endpoint = found.group(1)
-                return
-            if not line and self.process.poll() is not None:
-                break
-        self.stop()
-        raise AssertionError(f"launch-server did not print its endpoint; last line {line!r}")
-
-    def stop(self) -> None:
-        _stop(self.process)
+        super().__init__(argv, _WS_LINE, "launch-server")
 
 
 def _pair_urls() -> list[str]:
