@@ -9,6 +9,7 @@ import json
 import os
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -444,3 +445,10 @@ def test_rule_engine_never_raises_on_whole_random_timelines(
     for finding in findings:
         assert finding.code in RULES
         json.dumps(finding.to_json())
+
+
+@pytest.mark.parametrize("ms", [float("inf"), float("nan"), -1, 60_001])
+def test_a_wait_outside_its_range_is_a_usage_error(ms: float) -> None:
+    # YAML's .inf and .nan parse as floats: a clear error, never an OverflowError
+    with pytest.raises(UsageError, match="wait ms must be between 0 and 60000"):
+        parse_journey([{"wait": ms}])

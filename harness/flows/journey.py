@@ -116,10 +116,9 @@ def _wait(verb: str, arg: Any, where: str) -> Step:
     if isinstance(arg, dict) and isinstance(arg.get("selector"), str):
         return Step(verb, target=arg["selector"], timeout=_timeout(arg, where))
     if isinstance(arg, dict) and isinstance(arg.get("ms"), int | float):
-        ms = int(arg["ms"])
-        if not 0 <= ms <= 60_000:
+        if not 0 <= arg["ms"] <= 60_000:  # also NaN and infinity (YAML .nan, .inf)
             raise UsageError(f"{where}: wait ms must be between 0 and 60000")
-        return Step(verb, ms=ms)
+        return Step(verb, ms=int(arg["ms"]))
     raise UsageError(f"{where}: wait needs a selector or {{ms: N}}")
 
 
