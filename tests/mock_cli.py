@@ -45,12 +45,27 @@ class _Target:
     control_token: str | None
 
 
+_EXEC_WITH_SIGINT_IGNORED = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
+
+
 @contextmanager
-def running_mock(*args: str, env: dict[str, str]) -> Iterator[RunningMock]:
+def running_mock(
+    *args: str,
+    env: dict[str, str],
+    stop: signal.Signals = signal.SIGINT,
+    sigint_ignored: bool = False,
+) -> Iterator[RunningMock]:
     """Start ``spdt-harness mock --port 0 ARGS``, yield once it prints "Ctrl-C stops.", then
-    send SIGINT and record how it ended (``returncode``, ``stderr``)."""
+    send ``stop`` and record how it ended (``returncode``, ``stderr``). ``sigint_ignored``
+    starts it as ``cmd &`` in a non-interactive shell does: with SIGINT ignored."""
+    command = [sys.executable, "-m", "harness.cli.main", "mock", "--port", "0", *args]
+    if sigint_ignored:  # a disposition of SIG_IGN survives exec, as a shell's does
+        command[1:1] = ["-c", _EXEC_WITH_SIGINT_IGNORED]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "harness.cli.main", "mock", "--port", "0", *args],
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -75,8 +90,12 @@ def running_mock(*args: str, env: dict[str, str]) -> Iterator[RunningMock]:
         running.control_token = unquote(control.group(2)) if control.group(2) else None
         yield running
     finally:
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=15)
+        proc.send_signal(stop)
+        try:
+            out, err = proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # never leave a mock behind; the caller's assertions then fail
+            out, err = proc.communicate()
         running.banner += out
         running.stderr = err
         running.returncode = proc.returncode

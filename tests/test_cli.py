@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+import signal
 from pathlib import Path
 
+import pytest
+
+from mock_endpoint.persist import load_records
 from tests.cli import spdt
 from tests.mock_cli import running_mock
 
@@ -67,6 +71,30 @@ def test_mock_prints_where_it_listens_and_stops_on_ctrl_c(cli_env: dict[str, str
     assert re.search(r"SPKI fingerprint\(s\): [A-Za-z0-9+/]{43}=", text)
     assert "stopping" in text
     assert "Traceback" not in mock.stderr
+
+
+@pytest.mark.parametrize(
+    ("stop", "sigint_ignored"),
+    [(signal.SIGINT, True), (signal.SIGTERM, False)],
+    ids=["ctrl-c-when-started-in-the-background", "sigterm"],
+)
+def test_mock_stops_cleanly_on_ctrl_c_or_sigterm_however_it_was_started(
+    cli_env: dict[str, str], tmp_path: Path, stop: signal.Signals, sigint_ignored: bool
+) -> None:
+    """A mock started as ``cmd &`` by a CI script inherits SIGINT ignored, and a supervisor
+    stops it with SIGTERM: either way it stops as on Ctrl-C, with its record file complete."""
+    record = tmp_path / "hits.jsonl"
+    with (
+        running_mock(
+            "--record", str(record), env=cli_env, stop=stop, sigint_ignored=sigint_ignored
+        ) as mock,
+        mock.client() as client,
+    ):
+        assert client.get("https://img.byspotify.com/?key=k&a=init").status == 200
+    assert mock.returncode == 0, mock.stderr
+    assert "stopping" in mock.banner
+    assert "Traceback" not in mock.stderr
+    assert [(r.kind, r.status) for r in load_records(record)] == [("image", 200)]
 
 
 def test_sites_list_prints_one_scenario_a_line(cli_env: dict[str, str]) -> None:

@@ -12,7 +12,7 @@ import ipaddress
 from pathlib import Path
 
 from harness.browser.launch import HostMap
-from harness.cli.common import Command, print_browser_setup, wait_forever
+from harness.cli.common import Command, print_browser_setup, stop_on_signals, wait_forever
 from harness.errors import MockEndpointError, UsageError
 from mock_endpoint.faults import as_faults
 from mock_endpoint.server import MockEndpoint
@@ -138,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
         control_port=control_port,
         cert_dir=args.mock_cert_dir,
     )
+    stop_on_signals()
     try:
         mock.start()
         serve_without_gc_pauses()  # this process only serves the mock

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from harness.browser.launch import HostMap
-from harness.cli.common import Command, print_browser_setup, wait_forever
+from harness.cli.common import Command, print_browser_setup, stop_on_signals, wait_forever
 
 
 def configure(parser: argparse.ArgumentParser) -> Command:
@@ -19,6 +19,7 @@ def run(args: argparse.Namespace) -> int:
     from fixture_sites.server import FixtureServer
     from mock_endpoint.server import MockEndpoint
 
+    stop_on_signals()
     try:
         with (
             MockEndpoint(host=args.host, port=args.port) as mock,

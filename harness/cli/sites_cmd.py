@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from harness.browser.launch import HostMap
-from harness.cli.common import Command, print_browser_setup, wait_forever
+from harness.cli.common import Command, print_browser_setup, stop_on_signals, wait_forever
 
 
 def configure(parser: argparse.ArgumentParser) -> Command:
@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from fixture_sites.server import FixtureServer
 
+    stop_on_signals()
     try:
         with FixtureServer(host=args.host, port=args.port) as sites:
             print(f"fixture sites listening on https://{args.host}:{sites.port}", flush=True)
