@@ -260,6 +260,12 @@ class PixelContext:
             self.recorder.settles.append(decision)
         return decision
 
+    def consent_decided(self, *, granted: bool) -> None:
+        """Tell settling the visitor's consent choice: once consent is withheld (rejected,
+        withdrawn, no decision), a tag manager without a pixel is no reason to wait."""
+        if self.recorder is not None:
+            self.recorder.evidence.consent_decided(granted=granted)
+
     def _pump(self, seconds: float) -> None:
         """Wait ``seconds`` while Playwright delivers the browser's events (closed page: sleep)."""
         page = self._page

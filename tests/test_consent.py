@@ -61,6 +61,11 @@ def test_consent_matrix_through_each_tools_api(
     assert "cookie __spdt" in accept["stored"]["names"]
     assert reject["done"].startswith(done)
     assert (reject["requests"], none["requests"]) == (0, 0)
+    # consent withheld: the tool's container without a pixel held no settle to its limit
+    for choice in ("reject", "none"):
+        settles = [e["detail"] for e in pages[choice]["timeline"] if e["stage"] == "settle"]
+        assert settles, choice
+        assert not [d for d in settles if "waited for tag_manager" in d], (choice, settles)
     assert "cookie __spdt" not in reject["stored"]["names"]
     assert "view" in revoke["fired"]
     assert revoke["requests_after_withdrawal"] == 0

@@ -60,6 +60,21 @@ def test_the_longest_wait_is_bounded_and_says_what_still_held(spdt_context: Pixe
     assert elapsed < 1.4
 
 
+def test_a_tag_manager_without_a_pixel_is_no_reason_once_consent_is_withheld() -> None:
+    """After a reject, a withdrawal or no decision, a container that shows no pixel is what a
+    correct install looks like: waiting for one would cost every such page the settle limit."""
+    evidence = Evidence()
+    container = {"role": "tag_manager", "src": "https://shop.example/gtm.js", "done": True}
+    evidence.document_state(
+        "doc1", "https://shop.example/", "complete", [container], noscript=False
+    )
+    assert [code for code, _ in evidence.reasons(time.monotonic())] == ["tag_manager"]
+    evidence.consent_decided(granted=False)
+    assert evidence.reasons(time.monotonic()) == []
+    evidence.consent_decided(granted=True)  # accepted after all: the pixel may yet come
+    assert [code for code, _ in evidence.reasons(time.monotonic())] == ["tag_manager"]
+
+
 def test_a_spotify_request_in_flight_holds_the_settle_until_it_ends() -> None:
     evidence = Evidence()
     key = object()

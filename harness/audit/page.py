@@ -129,10 +129,12 @@ class PageAudit:
     def run(self) -> PageResult:
         if not self.target.audit:
             return self.links_only()
+        clock = time.monotonic()
         with self._context() as ctx:
             page = ctx.page
             guard = Guard(ctx.context, page)
             ctx.context.set_default_timeout(max(100.0, min(10.0, self.remaining()) * 1000))
+            self.timings["open"] = _ms(time.monotonic() - clock)
             try:
                 problem, timeline = self._drive(ctx)
                 return self._result(ctx, page, guard, problem, timeline)
@@ -180,6 +182,8 @@ class PageAudit:
                 quiet=min(self.options.quiet, self.remaining()),
                 limit=min(self.options.settle_max, self.remaining()),
             )
+        self.timings["settle"] = _ms(time.monotonic() - clock)
+        clock = time.monotonic()
         if self._answers(ctx.page):
             ctx.snapshot()
         else:
@@ -189,8 +193,9 @@ class PageAudit:
                 f"{before}The page stopped answering (a script that never yields?): its "
                 "storage, screenshot and links were not read.",
             )
-        self.timings["settle"] = _ms(time.monotonic() - clock)
-        return problem, ctx.timeline()
+        timeline = ctx.timeline()
+        self.timings["snapshot"] = _ms(time.monotonic() - clock)
+        return problem, timeline
 
     def _answers(self, page: Page) -> bool:
         """Can the page still run a script? (``evaluate`` has no timeout: a page stuck in a
@@ -260,6 +265,7 @@ class PageAudit:
         problem: Problem | None,
         timeline: Timeline,
     ) -> PageResult:
+        report_clock = time.monotonic()
         options = self.options
         config = rule_config(options)
         landing_url = self._landing_url()
@@ -306,6 +312,7 @@ class PageAudit:
         chain = timeline.landing.redirect_chain if timeline.landing else ()
         if not chain and timeline.pages:
             chain = timeline.pages[0].redirect_chain
+        self.timings["report"] = _ms(time.monotonic() - report_clock)
         self.timings["total"] = _ms(time.monotonic() - self.started)
         return PageResult(
             index=self.target.index,

@@ -6,8 +6,12 @@ script element is still loading, and the pixel traffic has been quiet for a shor
 
 It waits longer only while there is a reason: a tag manager on the page whose pixel has not
 appeared yet (containers inject tags after load, e.g. on a timer), a consent tool still loading,
-a ``spdt`` call the live pixel has not sent yet. Every wait is bounded by ``limit``; the decision
-and the reasons that held (with how long) are kept as a :class:`SettleDecision`.
+a ``spdt`` call the live pixel has not sent yet. Once the visitor has rejected or withdrawn
+consent, or left the banner alone, a tag manager without a pixel is what a correct install
+shows, so it is no longer a reason (a gate that releases the pixel anyway does so on the
+decision, and that evidence, a script loading or a request, still holds the page). Every
+wait is bounded by ``limit``; the decision and the reasons that held (with how long) are kept
+as a :class:`SettleDecision`.
 
 The evidence comes from the capture script (harness/capture/capture.js: document state, script
 load events, spdt calls) and Playwright's request events, delivered by the recorder.
@@ -69,6 +73,7 @@ class Evidence:
         self.last_spotify_request = 0.0
         self.last_live_call = 0.0
         self.in_flight: set[object] = set()
+        self.consent_withheld = False  # the visitor rejected, withdrew or made no decision
 
     # -- updates from the recorder --------------------------------------------------------
     def touch(self) -> None:
@@ -96,6 +101,11 @@ class Evidence:
         if self.document is None or self.document.id != document:
             self.document = _Document(document, url)
         return self.document
+
+    def consent_decided(self, *, granted: bool) -> None:
+        """The journey's consent choice: withheld consent means no pixel is expected."""
+        with self._lock:
+            self.consent_withheld = not granted
 
     def document_state(
         self, document: str, url: str, state: str, scripts: list[object], *, noscript: bool
@@ -170,7 +180,7 @@ class Evidence:
                 if doc.pixel_loading:
                     shown = sorted(doc.pixel_loading)[0][:120]
                     out.append(("pixel_script", f"a pixel script element still loading ({shown})"))
-                if doc.tag_managers and not doc.pixel:
+                if doc.tag_managers and not doc.pixel and not self.consent_withheld:
                     shown = sorted(doc.tag_managers)[0][:120]
                     out.append(("tag_manager", f"a tag manager ({shown}), no pixel yet"))
                 if doc.consent_loading:

@@ -122,6 +122,7 @@ class _ConsentRun:
 
     def run(self, step: Step, before: int) -> None:
         self.step, self.at = step, before
+        self.ctx.consent_decided(granted=self.choice in ("accept", "revoke"))
         if self.choice == "none":
             self.done = "none: the banner was left alone"
             return
@@ -140,6 +141,7 @@ class _ConsentRun:
         outcome: dict[str, Any] = {"choice": self.choice, "done": self.done, "stored": stored}
         if self.choice == "revoke":
             self.denied_at = ctx.last_record_id()
+            ctx.consent_decided(granted=False)
             outcome["withdrawn"] = _consent(ctx, self.step, "withdraw")
             ctx.snapshot()
             ctx.goto(ctx.page.url)  # a new page view after the withdrawal
