@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from common import PY, RESULTS, ROOT, log, rss_mb
+from cpu import CpuSampler
 
 
 def run_cli_audit(
@@ -101,6 +102,11 @@ def _bare_load(urls: list[str], workers: int, host_map: dict[str, str], spki: st
 LEAN = ["--quiet", "0.2", "--no-noscript", "--no-screenshots"]
 
 
+def _quiet_ms(report: dict[str, Any]) -> float | None:
+    quiet = (report.get("options") or {}).get("quiet")
+    return round(float(quiet) * 1000, 1) if isinstance(quiet, int | float) else None
+
+
 def breakdown(report: dict[str, Any]) -> dict[str, Any]:
     """Where a page's time went (median ms per phase over the audited pages), and why pages
     waited to settle (how many pages each reason held on, and its median wait)."""
@@ -145,7 +151,8 @@ def bench_audit(quick: bool) -> dict[str, Any]:
             bare_runs.append(_bare_load(site.urls(), 2, mock.host_map(), mock.spki))
             for label, extra in (("default", []), ("lean", LEAN)):
                 log(f"audit ({label}): spdt-harness audit --crawl {pages} {' '.join(extra)}")
-                seconds, code, samples = run_cli_audit([site.url(0)], pages, out, extra)
+                with CpuSampler() as cpu:
+                    seconds, code, samples = run_cli_audit([site.url(0)], pages, out, extra)
                 report = json.loads(out.read_text()) if out.exists() else {}
                 audited = len(report.get("pages", []))
                 runs[label].append(
@@ -156,6 +163,10 @@ def bench_audit(quick: bool) -> dict[str, Any]:
                         "pages_per_min": round(audited / seconds * 60, 1),
                         "peak_rss_mb": max((s for _t, s in samples), default=None),
                         "breakdown": breakdown(report),
+                        "cpu": cpu.figures(),
+                        "ms_per_page_per_worker": round(seconds / max(1, audited) * 2 * 1000, 1),
+                        # the quiet period the run settled for, as its report states it
+                        "quiet_ms": _quiet_ms(report),
                     }
                 )
                 log(f"audit ({label}): {audited} pages in {seconds:.1f} s, exit {code}")
@@ -173,6 +184,9 @@ def bench_audit(quick: bool) -> dict[str, Any]:
             "pages_audited": best["pages_audited"],
             "exit_code": best["exit_code"],
             "breakdown": best["breakdown"],
+            "cpu": best["cpu"],
+            "ms_per_page_per_worker": best["ms_per_page_per_worker"],
+            "quiet_ms": best["quiet_ms"],
             "ratio": round(best["pages_per_min"] / results["bare_pages_per_min"], 3),
         }
     return results

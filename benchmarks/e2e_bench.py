@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from common import PY, ROOT, log
+from cpu import CpuSampler
 
 # --quick: a sample across the catalogue (the slow tag manager included); the verdict on the
 # two-minute target needs the whole catalogue.
@@ -31,9 +32,10 @@ def bench_e2e(quick: bool, workers: int | None = None) -> dict[str, Any]:
             cmd += ["--workers", str(workers)]
         log(f"e2e: {' '.join(cmd[3:])}")
         started = time.perf_counter()
-        done = subprocess.run(
-            cmd, capture_output=True, text=True, cwd=ROOT, timeout=3600, check=False
-        )
+        with CpuSampler() as cpu:
+            done = subprocess.run(
+                cmd, capture_output=True, text=True, cwd=ROOT, timeout=3600, check=False
+            )
         seconds = time.perf_counter() - started
     runs: list[tuple[str, bool, float]] = []
     failures: dict[str, list[str]] = {}  # each failed run and the lines that explain it
@@ -59,6 +61,8 @@ def bench_e2e(quick: bool, workers: int | None = None) -> dict[str, Any]:
         "passed": sum(1 for _, ok, _ in runs if ok),
         "exit_code": done.returncode,
         "seconds": round(seconds, 1),
+        "seconds_per_100_runs": round(seconds / len(runs) * 100, 1) if runs else None,
+        "cpu": cpu.figures(),
         "complete": not quick,
         "sum_of_run_seconds": round(sum(secs for _, _, secs in runs), 1),
         "slowest": slowest,

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cpu import describe
+
 TABLE_START = "<!-- bench:table:start -->"
 TABLE_END = "<!-- bench:table:end -->"
 
@@ -79,29 +81,45 @@ def profile_cause(results: dict[str, Any]) -> str | None:
     return "; ".join(parts) or None
 
 
+# The page audit's phases that bare Playwright also has (a fresh context and page, the load);
+# every other phase is work bare Playwright does not do.
+SHARED_WITH_BARE = ("open", "load", "journey")
+
+
 def audit_cause(audit: dict[str, Any], label: str) -> str | None:
     run = audit.get(label) or {}
     phases = (run.get("breakdown") or {}).get("median_ms") or {}
     if not phases:
         return None
-    parts = ", ".join(f"{k} {v:g}" for k, v in phases.items() if k != "total")
+    shared = sum(v for k, v in phases.items() if k in SHARED_WITH_BARE)
+    extra = {k: v for k, v in phases.items() if k not in (*SHARED_WITH_BARE, "total")}
+    parts = ", ".join(f"{k} {v:g}" for k, v in sorted(extra.items(), key=lambda kv: -kv[1]))
     reasons = (run.get("breakdown") or {}).get("settle_reasons") or {}
     why = "; ".join(
         f"{code} on {r['pages']} pages (median {r['median_ms']:g} ms)"
         for code, r in list(reasons.items())[:3]
     )
+    quiet = run.get("quiet_ms")
     return (
-        f"median ms per page: {parts}, total {phases.get('total', 0):g} vs bare "
-        f"{audit.get('bare_ms_per_page_per_worker')} per page per worker"
+        f"median ms per page: open + load {shared:g} (bare: context, page and load "
+        f"{audit.get('bare_ms_per_page_per_worker')} per page per worker), then what bare does "
+        f"not do: {parts}"
+        + (f" (the settle includes the {quiet:g} ms quiet period)" if quiet else "")
         + (f"; settle waited for {why}" if why else "")
+        + (f"; {describe(run.get('cpu'))}" if run.get("cpu") else "")
     )
 
 
 def e2e_cause(e2e: dict[str, Any]) -> str | None:
     slow = e2e.get("slowest") or []
-    if not slow:
-        return None
-    return "slowest runs: " + ", ".join(f"{r['name']} {r['seconds']:g} s" for r in slow[:3])
+    parts = []
+    if e2e.get("cpu"):
+        parts.append(describe(e2e["cpu"]) or "")
+    if slow:
+        parts.append(
+            "slowest runs: " + ", ".join(f"{r['name']} {r['seconds']:g} s" for r in slow[:3])
+        )
+    return "; ".join(p for p in parts if p) or None
 
 
 def load(section: dict[str, Any]) -> str:
@@ -201,7 +219,12 @@ def e2e_rows(results: dict[str, Any]) -> list[Row]:
         (
             "make e2e <= 2 min, every run passing",
             f"{e2e['runs']} runs, {e2e['passed']} passed, in {e2e['seconds']} s "
-            f"(workers {e2e['workers']}; {load(e2e)})",
+            + (
+                f"({e2e['seconds_per_100_runs']:g} s per 100 runs) "
+                if e2e.get("seconds_per_100_runs")
+                else ""
+            )
+            + f"(workers {e2e['workers']}; {load(e2e)})",
             "",
             verdict
             if passed
