@@ -137,7 +137,8 @@ class Harness:
                 path = self._browser_path or os.environ.get(ENV_VAR) or None
                 self.executable = BrowserExecutable(path=path, source="remote")
             else:
-                self.executable = find_browser(self._browser_path)
+                headless = bool(self._launch_options.get("headless", self._headless))
+                self.executable = find_browser(self._browser_path, headless=headless)
             if self._pw is None:
                 self._pw = sync_playwright().start()
             self.browser = self._launch()

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.browser import discovery
 from harness.browser.discovery import find_browser
 from harness.browser.launch import HostMap, launch_args, parse_host_mapping, resolver_rules
 from harness.errors import BrowserNotFoundError, UsageError
@@ -76,3 +77,28 @@ def test_parse_host_mapping(text: str, expected: tuple[str, str]) -> None:
 def test_parse_host_mapping_rejects(text: str) -> None:
     with pytest.raises(UsageError):
         parse_host_mapping(text)
+
+
+def _fake_browser(path: Path) -> str:
+    path.write_text("#!/bin/sh\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_a_headless_run_prefers_a_headless_shell_and_a_headed_run_never_takes_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = _fake_browser(tmp_path / "chromium")
+    shell = _fake_browser(tmp_path / "chromium-headless-shell")
+    monkeypatch.delenv("SPDT_BROWSER", raising=False)
+    monkeypatch.setattr(discovery, "SYSTEM_CANDIDATES", (full,))
+    monkeypatch.setattr(discovery, "HEADLESS_SHELL_CANDIDATES", (shell,))
+    assert find_browser(use_playwright=False).path == shell
+    assert find_browser(use_playwright=False, headless=False).path == full
+    assert discovery.is_headless_shell(shell)
+    assert not discovery.is_headless_shell(full)
+    # without a shell, a headless run takes the full Chromium
+    monkeypatch.setattr(discovery, "HEADLESS_SHELL_CANDIDATES", (str(tmp_path / "absent"),))
+    assert find_browser(use_playwright=False).path == full
+    # an explicit choice is never replaced by a shell
+    assert find_browser(full, use_playwright=False).path == full

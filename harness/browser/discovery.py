@@ -3,6 +3,10 @@
 Order: an explicit path (argument, ``--browser`` option or ``SPDT_BROWSER``), then a Chromium
 that Playwright installed itself, then a system Chromium or Chrome. Playwright cannot download its
 browsers on every machine, so a system Chromium is a first-class choice, not a fallback hack.
+
+A headless run prefers a system *headless shell* (Debian's ``chromium-headless-shell``): the
+build Playwright itself runs headless by default. Measured here, a context and page cost about
+0.13 s of CPU in it against about 0.43 s in the full Chromium (docs/browsers.md).
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ SYSTEM_CANDIDATES = (
     "/usr/bin/google-chrome-stable",
     "/Applications/Chromium.app/Contents/MacOS/Chromium",
     "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+)
+# Headless shells: used first when the run is headless; a headed run never takes one.
+HEADLESS_SHELL_CANDIDATES = (
+    "/usr/lib/chromium/chromium-headless-shell",
+    "/usr/bin/chromium-headless-shell",
 )
 PATH_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -58,8 +67,9 @@ def _playwright_managed() -> str | None:
     return path if path and Path(path).is_file() else None
 
 
-def _system() -> str | None:
-    for candidate in SYSTEM_CANDIDATES:
+def _system(*, headless: bool) -> str | None:
+    shells: tuple[str, ...] = HEADLESS_SHELL_CANDIDATES if headless else ()
+    for candidate in (*shells, *SYSTEM_CANDIDATES):
         if Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     for name in PATH_NAMES:
@@ -69,8 +79,16 @@ def _system() -> str | None:
     return None
 
 
-def find_browser(explicit: str | None = None, *, use_playwright: bool = True) -> BrowserExecutable:
-    """Return the browser to launch, or raise :class:`BrowserNotFoundError` saying what to do."""
+def is_headless_shell(path: str | None) -> bool:
+    """True for a headless-shell build (it cannot open a window)."""
+    return path is not None and "headless" in Path(path).name
+
+
+def find_browser(
+    explicit: str | None = None, *, use_playwright: bool = True, headless: bool = True
+) -> BrowserExecutable:
+    """Return the browser to launch, or raise :class:`BrowserNotFoundError` saying what to do.
+    ``headless`` False (a headed run) never picks a headless shell by discovery."""
     for value, source in ((explicit, "explicit"), (os.environ.get(ENV_VAR), "env")):
         if value:
             path = shutil.which(value) or value
@@ -82,7 +100,7 @@ def find_browser(explicit: str | None = None, *, use_playwright: bool = True) ->
         managed = _playwright_managed()
         if managed:
             return BrowserExecutable(path=managed, source="playwright")
-    system = _system()
+    system = _system(headless=headless)
     if system:
         return BrowserExecutable(path=system, source="system")
     raise BrowserNotFoundError(

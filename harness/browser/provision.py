@@ -1,8 +1,11 @@
 """``python -m harness.browser.provision``: make sure a Chromium exists (used by ``make setup``).
 
-1. Any browser :func:`find_browser` already finds is enough.
+1. Any browser :func:`find_browser` already finds is enough. When that is a full system
+   Chromium and apt-get can run (as root), Debian's ``chromium-headless-shell`` is added too: the
+   lighter build headless runs prefer (docs/browsers.md); without it everything still works.
 2. Else ``python -m playwright install chromium``.
-3. Else, as root with apt-get, Debian's ``chromium`` package.
+3. Else, as root with apt-get, Debian's ``chromium`` and ``chromium-headless-shell`` packages
+   (``chromium`` alone where the shell is not packaged).
 4. Else one clear message saying what to install, and exit status 1.
 """
 
@@ -13,7 +16,7 @@ import shutil
 import subprocess
 import sys
 
-from harness.browser.discovery import find_browser
+from harness.browser.discovery import find_browser, is_headless_shell
 from harness.errors import BrowserNotFoundError
 
 
@@ -27,12 +30,31 @@ def _run(argv: list[str], env: dict[str, str] | None = None) -> bool:
     return done.returncode == 0
 
 
+def _apt() -> str | None:
+    """apt-get, when this process may install packages with it (root)."""
+    apt = shutil.which("apt-get")
+    return apt if apt and hasattr(os, "geteuid") and os.geteuid() == 0 else None
+
+
+def _apt_install(apt: str, *packages: str) -> bool:
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    return _run([apt, "install", "-y", "-qq", *packages], env) or (
+        _run([apt, "update", "-qq"], env) and _run([apt, "install", "-y", "-qq", *packages], env)
+    )
+
+
 def provision() -> int:
     try:
         found = find_browser()
     except BrowserNotFoundError:
         pass
     else:
+        apt = _apt()
+        if found.source == "system" and not is_headless_shell(found.path) and apt:
+            if _apt_install(apt, "chromium-headless-shell"):
+                found = find_browser()
+            else:
+                print("setup: no headless shell; headless runs use the full Chromium", flush=True)
         print(f"setup: browser {found.describe()}")
         return 0
     if _run([sys.executable, "-m", "playwright", "install", "chromium"]):
@@ -43,11 +65,13 @@ def provision() -> int:
         else:
             print(f"setup: browser {found.describe()}")
             return 0
-    apt = shutil.which("apt-get")
-    if apt and hasattr(os, "geteuid") and os.geteuid() == 0:
+    apt = _apt()
+    if apt:
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         _run([apt, "update", "-qq"], env)
-        _run([apt, "install", "-y", "-qq", "chromium"], env)
+        _run([apt, "install", "-y", "-qq", "chromium", "chromium-headless-shell"], env) or _run(
+            [apt, "install", "-y", "-qq", "chromium"], env
+        )
         try:
             found = find_browser(use_playwright=False)
         except BrowserNotFoundError:
