@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -48,6 +49,27 @@ SECTIONS: dict[str, Callable[[bool], dict[str, Any]]] = {
 }
 
 
+def _browser() -> str:
+    """The Chromium every benchmark drives (and bare Playwright too): its version and path."""
+    from harness.browser.discovery import find_browser
+    from harness.errors import BrowserNotFoundError
+
+    try:
+        path = find_browser().path
+    except BrowserNotFoundError as exc:
+        return f"no browser ({exc})"
+    if path is None:
+        return "Playwright's managed Chromium"
+    try:
+        done = subprocess.run(
+            [path, "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
+        version = done.stdout.strip() or "version unknown"
+    except (OSError, subprocess.TimeoutExpired):
+        version = "version unknown"
+    return f"{version} at {path}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", help=f"comma-separated: {','.join(SECTIONS)}")
@@ -64,7 +86,8 @@ def main() -> int:
     path = RESULTS / name
     results: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
     results["machine"] = (
-        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{_browser()}"
     )
     results["quick"] = args.quick
     for section in wanted:
