@@ -52,13 +52,6 @@ def _parts() -> list[tuple[str, ...]]:
     return [tuple(names[i : i + PART_SIZE]) for i in range(0, len(names), PART_SIZE)]
 
 
-# One browser per audit: pytest-xdist already runs the parts side by side, and every further
-# audit worker is one more Playwright driver and Chromium to start (measured: the catalogue's
-# audits took 153 CPU-s with two workers each, 119 with one). The audit's default two workers
-# are run by docs/ci.md's recipes (tests/test_ci_recipes.py) and across browser servers
-# (tests/test_remote_browser.py).
-ONE_WORKER = ("--workers", "1")
-
 PARTS = pytest.mark.parametrize(
     "names", _parts(), ids=lambda names: f"{names[0]}..{names[-1]}" if len(names) > 1 else names[0]
 )
@@ -98,7 +91,6 @@ def test_each_scenario_journey_yields_exactly_its_findings(
         *journeys,
         *site_args(sites, lean=False),
         "--no-screenshots",
-        *ONE_WORKER,
         "--format",
         "json",
         "--output",
@@ -137,7 +129,6 @@ def test_plain_landing_audit_reports_no_finding_the_scenario_does_not_declare(
         *urls,
         *site_args(sites, lean=False),
         "--no-screenshots",
-        *ONE_WORKER,
         "--format",
         "json",
         "--output",
