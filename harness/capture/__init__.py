@@ -6,8 +6,9 @@ recorder, which drives the browser, is imported on first use of ``Recorder``.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from harness.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from harness.capture.recorder import Recorder
@@ -17,11 +18,4 @@ _HOMES = {"Recorder": "harness.capture.recorder", "Timeline": "harness.capture.t
 
 __all__ = ["Recorder", "Timeline"]
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'harness.capture' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES, globals())
