@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.browser import discovery
-from harness.browser.discovery import find_browser
+from harness.browser import discovery, provision
+from harness.browser.discovery import BrowserExecutable, find_browser
 from harness.browser.launch import HostMap, launch_args, parse_host_mapping, resolver_rules
 from harness.errors import BrowserNotFoundError, UsageError
 
@@ -102,3 +102,25 @@ def test_a_headless_run_prefers_a_headless_shell_and_a_headed_run_never_takes_on
     assert find_browser(use_playwright=False).path == full
     # an explicit choice is never replaced by a shell
     assert find_browser(full, use_playwright=False).path == full
+
+
+def test_setup_tries_to_add_the_headless_shell_once_per_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    full = BrowserExecutable(path=_fake_browser(tmp_path / "chromium"), source="system")
+    attempts: list[tuple[str, ...]] = []
+
+    def failing_install(apt: str, *packages: str) -> bool:
+        attempts.append(packages)
+        return False
+
+    monkeypatch.setattr(provision, "find_browser", lambda *a, **k: full)
+    monkeypatch.setattr(provision, "_apt", lambda: "/usr/bin/apt-get")
+    monkeypatch.setattr(provision, "_apt_install", failing_install)
+    monkeypatch.setattr(provision, "NO_SHELL_MARK", tmp_path / "mark")
+    assert provision.provision() == 0
+    assert provision.provision() == 0  # the second setup does not ask apt again
+    assert attempts == [("chromium-headless-shell",)]
+    out = capsys.readouterr().out
+    assert out.count("setup: no headless shell; headless runs use the full Chromium") == 1
+    assert out.count(f"setup: browser {full.describe()}") == 2

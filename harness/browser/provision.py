@@ -15,9 +15,14 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from harness.browser.discovery import find_browser, is_headless_shell
 from harness.errors import BrowserNotFoundError
+
+# Written when the headless shell could not be installed, so that setup does not try again on
+# every run (delete it to retry); in the environment (venv) that runs the setup.
+NO_SHELL_MARK = Path(sys.prefix) / ".spdt-no-headless-shell"
 
 
 def _run(argv: list[str], env: dict[str, str] | None = None) -> bool:
@@ -50,10 +55,12 @@ def provision() -> int:
         pass
     else:
         apt = _apt()
-        if found.source == "system" and not is_headless_shell(found.path) and apt:
+        tried = NO_SHELL_MARK.exists()  # once per environment: setup runs before every make test
+        if found.source == "system" and not is_headless_shell(found.path) and apt and not tried:
             if _apt_install(apt, "chromium-headless-shell"):
                 found = find_browser()
             else:
+                NO_SHELL_MARK.touch()
                 print("setup: no headless shell; headless runs use the full Chromium", flush=True)
         print(f"setup: browser {found.describe()}")
         return 0
