@@ -1,4 +1,4 @@
-"""Shared by the audit tests: run ``spdt-harness audit`` as a subprocess, read its JSON."""
+"""Shared by the audit tests: run ``spdt-harness audit`` (tests/cli.py), read its JSON."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from fixture_sites.server import FixtureServer
 from tests import cli
 
 
-def spdt(*args: str, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    """``spdt-harness`` (an audit may take minutes: a longer default timeout)."""
-    return cli.spdt(*args, env=env, timeout=timeout)
+def spdt(
+    *args: str, env: dict[str, str], timeout: float = 600, process: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """``spdt-harness`` (an audit may take minutes: a longer default timeout); see tests/cli.py."""
+    return cli.spdt(*args, env=env, timeout=timeout, process=process)
 
 
 # The lean audit most tests run: no JavaScript-disabled rerun, no screenshots, one browser. The

@@ -113,6 +113,7 @@ def test_hostile_pages_end_in_a_report(
         str(out),
         env=cli_env,
         timeout=400,
+        process=True,  # a page that never yields may leave its browser stuck: a process of its own
     )
     assert "Traceback" not in done.stderr
     assert done.returncode == 2  # the never-ending load and the redirect loop
@@ -174,6 +175,7 @@ def test_total_timeout_ends_the_audit_with_a_report(
         str(out),
         env=cli_env,
         timeout=200,
+        process=True,  # the total timeout abandons a stuck browser: a process of its own
     )
     assert done.returncode == 2
     pages = read_json(out)["pages"]

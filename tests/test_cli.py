@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import re
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from mock_endpoint.persist import load_records
-from tests.cli import spdt
+from tests import cli
 from tests.mock_cli import running_mock
 
 SUBCOMMANDS = ("mock", "sites", "serve", "e2e")
+
+
+def spdt(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``python -m harness.cli.main ARGS...`` in a process of its own (tests/cli.py)."""
+    return cli.spdt(*args, env=env, process=True)
 
 
 def test_help_lists_the_subcommands(cli_env: dict[str, str]) -> None:

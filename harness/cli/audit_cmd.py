@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
-import os
 import re
 import sys
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from harness.cli.common import (
     wants_colour,
     write_output,
 )
+from harness.cli.leave import LeaveNow
 from harness.errors import UsageError
 from harness.vocab import OUTPUT_FORMATS, SCRIPT_MODES
 from mock_endpoint.faults import as_faults
@@ -410,7 +410,5 @@ def run(args: argparse.Namespace) -> int:
     for line in problem_lines(report):
         print(line, file=sys.stderr)
     if audit.hung:  # a browser is stuck past the deadline: leave without waiting for it
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(exit_code)
+        raise LeaveNow(exit_code)
     return exit_code

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
+from harness.cli.leave import LeaveNow
 from harness.errors import HarnessError
 
 Command = Callable[[argparse.ArgumentParser], Callable[[argparse.Namespace], int]]
@@ -80,9 +82,8 @@ def build_parser(
     return parser, handlers
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    if argv is None:
-        argv = sys.argv[1:]
+def run(argv: Sequence[str]) -> int:
+    """Run one command line and return its exit code (a stuck browser raises ``LeaveNow``)."""
     parser, handlers = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
@@ -96,6 +97,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The console entry point: ``run`` the command line; when a thread of the command is stuck
+    (a browser past its deadline), leave at once with the command's exit code."""
+    try:
+        return run(sys.argv[1:] if argv is None else argv)
+    except LeaveNow as leave:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(leave.exit_code)
 
 
 if __name__ == "__main__":
