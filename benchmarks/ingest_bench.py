@@ -37,6 +37,11 @@ def bench_ingest(quick: bool) -> dict[str, Any]:
     # neighbours, CPU per request much less; the gap between the two servers is the mock's work.
     cpu_us: dict[str, list[float]] = {"bare": [], "mock": []}
     recorded_vs_answered: list[tuple[int, int]] = []
+    # The mock validates a pixel hit's events when its record is first read, not while the
+    # pixel waits: what reading a run's records costs (the control API's summary right after
+    # each run validates all of them) is measured too, per request of that run.
+    backlog_cpu_us: list[float] = []
+    backlog_seconds: list[float] = []
     rss: list[float] = []
     with server("bare") as bare, server("mock") as mock:
         for r in range(rounds):  # interleaved: a noisy neighbour hits both alike
@@ -48,7 +53,13 @@ def bench_ingest(quick: bool) -> dict[str, Any]:
                     used = cpu_seconds(info["pid"]) - cpu_before
                     cpu_us[kind].append(round(used / result["answered"] * 1e6, 1))
                 if kind == "mock":
+                    cpu_read = cpu_seconds(info["pid"])
+                    started = time.perf_counter()
                     after = mock_total(mock["control_port"])
+                    backlog_seconds.append(round(time.perf_counter() - started, 3))
+                    if after > before:
+                        read_cpu = cpu_seconds(info["pid"]) - cpu_read
+                        backlog_cpu_us.append(round(read_cpu / (after - before) * 1e6, 1))
                     recorded_vs_answered.append((after - before, result["answered"]))
                     rss.append(rss_mb(mock["pid"]))
                 runs[kind].append(result)
@@ -101,6 +112,8 @@ def bench_ingest(quick: bool) -> dict[str, Any]:
         "mock_rate": mock_rate,
         "bare_cpu_us_per_request": cpu_us["bare"],
         "mock_cpu_us_per_request": cpu_us["mock"],
+        "mock_backlog_cpu_us_per_request": backlog_cpu_us,
+        "mock_backlog_read_seconds": backlog_seconds,
         "ratio": round(mock_rate / bare_rate, 3) if bare_rate else None,
         "generator_cpu_share": [r.get("generator_cpu_share") for r in runs["mock"] + runs["bare"]],
         "mock_p50_ms_at_max": statistics.median(r["p50_ms"] for r in runs["mock"]),

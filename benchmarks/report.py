@@ -65,6 +65,9 @@ def profile_cause(results: dict[str, Any]) -> str | None:
             f"server CPU per request: mock {m:.0f} µs vs bare {b:.0f} µs (the mock's own work "
             f"{m - b:.0f} µs; {load(ingest)})"
         )
+        later = backlog_cost(ingest)
+        if later:
+            parts.append(later)
     profile = results.get("profile") or {}
     functions = profile.get("mock_functions_inclusive") or {}
     own = [
@@ -132,6 +135,20 @@ def load(section: dict[str, Any]) -> str:
 Row = tuple[str, str, str, str]
 
 
+def backlog_cost(ingest: dict[str, Any]) -> str | None:
+    """What the mock does after answering: validating the run's records when they are first
+    read (measured as the control API's summary right after each run)."""
+    cpu = ingest.get("mock_backlog_cpu_us_per_request")
+    if not cpu:
+        return None
+    seconds = ingest.get("mock_backlog_read_seconds") or []
+    wall = f", {statistics.median(seconds):g} s per run's summary" if seconds else ""
+    return (
+        f"plus validation on first read: {statistics.median(cpu):.0f} µs of mock CPU per "
+        f"request{wall}"
+    )
+
+
 def ingest_rows(results: dict[str, Any]) -> list[Row]:
     ingest = results["ingest"]
     shares = [x for x in ingest.get("generator_cpu_share", []) if x is not None]
@@ -142,7 +159,7 @@ def ingest_rows(results: dict[str, Any]) -> list[Row]:
             "mock ingest >= 0.6x bare aiohttp 204",
             f"mock {ingest['mock_rate']:.0f} req/s vs bare {ingest['bare_rate']:.0f} req/s "
             f"(median of {ingest['rounds']}; {ingest['load_generator']}{gen_cpu}, TLS; "
-            f"{load(ingest)})",
+            f"{load(ingest)})" + (f"; {later}" if (later := backlog_cost(ingest)) else ""),
             f"{ratio:.2f}x",
             with_cause(at_least(ratio, 0.6), profile_cause(results)),
         )

@@ -332,6 +332,22 @@ for _route in ROUTES:
         _BY_HOST.setdefault(_host, []).append(_route)
 
 
+def _exact_routes() -> dict[tuple[str, str, str], Route]:
+    """(host, method, path) → route, for the routes without path parameters that ``_find``
+    would choose for exactly that method and path: one dictionary look-up per hit instead of a
+    pattern match per route of the host (the others still go through ``_find``)."""
+    exact: dict[tuple[str, str, str], Route] = {}
+    for host, routes in _BY_HOST.items():
+        if host is None:
+            continue
+        for route in routes:
+            if "{" in route.path or route.path == PREFIX or route.path.startswith(PREFIX + "/"):
+                continue  # a control path on a Spotify host is refused before any look-up
+            if _find(routes, route.method, route.path)[0] is route:
+                exact.setdefault((host, route.method, route.path), route)
+    return exact
+
+
 def host_routes(host: str) -> list[Route]:
     return list(_BY_HOST.get(host, ()))
 
@@ -347,6 +363,9 @@ def _find(routes: Iterable[Route], method: str, path: str) -> tuple[Route | None
     if chosen is None and method == "HEAD":
         chosen = next((r for r in at_path if r.method == "GET"), None)
     return chosen, at_path
+
+
+_EXACT = _exact_routes()
 
 
 def is_control_path(path: str) -> bool:
@@ -395,9 +414,14 @@ def _refuse_control_path(request: web.Request, host: str) -> web.Response:
 async def dispatch(request: web.Request) -> web.StreamResponse:
     path = request.path
     host = bare_host(request.host)
+    method = request.method
+    route = _EXACT.get((host, method, path))
+    if route is not None:  # the usual hit: a pixel endpoint, no path parameters
+        request[PATH_PARAMS_KEY] = {}
+        return await route.handler(request)
     if is_control_path(path):
         return _refuse_control_path(request, host)
-    route, at_path = _find(_BY_HOST.get(host, ()), request.method, path)
+    route, at_path = _find(_BY_HOST.get(host, ()), method, path)
     if route is None:
         valid = [f"{r.method} https://{r.host}{r.path}" for r in ROUTES if r.host]
         if at_path:

@@ -8,6 +8,8 @@ emulate on one of them is answered 404 and recorded as "not emulated", never res
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 SCRIPT_HOST = "pixel.byspotify.com"  # ping.min.js, the guide's /pixel and /api/v1/conversion
 INGEST_HOST = "pixels.spotify.com"  # the live pixel's event ingest
 IMAGE_HOST = "img.byspotify.com"  # the documented image pixel
@@ -46,6 +48,7 @@ def is_guarded(host: str) -> bool:
     return any(host == d or host.endswith("." + d) for d in GUARDED_DOMAINS)
 
 
+@lru_cache(maxsize=1024)  # every hit asks, and a run sees a handful of Host headers
 def bare_host(host_header: str) -> str:
     """``pixels.spotify.com:443`` → ``pixels.spotify.com`` (IPv6 literals kept whole)."""
     host = host_header.strip().lower()

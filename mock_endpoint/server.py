@@ -231,7 +231,7 @@ class MockEndpoint:
     @property
     def internal_errors(self) -> list[str]:
         """Unexpected exceptions the server caught (each one is a bug; tests expect none)."""
-        return list(self._app[HEALTH_KEY].internal_errors)
+        return [*self._app[HEALTH_KEY].internal_errors, *self.store.validation_errors]
 
     def wait_for(
         self, predicate: Callable[[Record], bool], timeout: float = 5.0, after_id: int = 0

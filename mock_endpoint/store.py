@@ -12,12 +12,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mock_endpoint.records import Record
+from mock_endpoint.records import Record, ValidationFinding
 from mock_endpoint.session import DEFAULT_SESSION, SessionDirectory
 
 DEFAULT_MAX_RECORDS = 100_000
 Predicate = Callable[[Record], bool]
 Listener = Callable[[Record], None]
+# A record's own findings, computed when it is first read (RecordStore.add_unvalidated).
+Validator = Callable[[Record], tuple[ValidationFinding, ...]]
 log = logging.getLogger("mock_endpoint.store")
 # A process that only serves the mock (``spdt-harness mock``) moves what it holds out of the
 # garbage collector's reach every so many records: records hold no reference cycles (refcounting
@@ -34,6 +36,55 @@ def serve_without_gc_pauses() -> None:
     _freeze_gc = True
     gc.collect()
     gc.freeze()
+
+
+def _with_findings(r: Record, findings: tuple[ValidationFinding, ...]) -> Record:
+    """``replace(r, findings=findings)`` (see :func:`_stamped`)."""
+    if type(r) is not Record:
+        return replace(r, findings=findings)
+    return Record(
+        r.id,
+        r.time,
+        r.session,
+        r.host,
+        r.method,
+        r.path,
+        r.kind,
+        r.status,
+        r.query,
+        r.payload,
+        r.page,
+        r.user_agent,
+        r.events,
+        findings,
+        r.answer,
+        r.headers,
+    )
+
+
+def _stamped(r: Record, record_id: int, when: float, session: str) -> Record:
+    """``replace(r, id=record_id, time=when, session=session)``: the one copy the store makes
+    of each record, without ``replace``'s look-up of every field by name (measured hot)."""
+    if type(r) is not Record:
+        return replace(r, id=record_id, time=when, session=session)
+    return Record(
+        record_id,
+        when,
+        session,
+        r.host,
+        r.method,
+        r.path,
+        r.kind,
+        r.status,
+        r.query,
+        r.payload,
+        r.page,
+        r.user_agent,
+        r.events,
+        r.findings,
+        r.answer,
+        r.headers,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,19 +128,29 @@ class RecordFilter:
 
 
 class RecordStore:
-    """Keeps at most ``max_records`` records; the oldest go first and are counted as evicted."""
+    """Keeps at most ``max_records`` records; the oldest go first and are counted as evicted.
+
+    A record added with :meth:`add_unvalidated` waits in a backlog, its findings not yet
+    computed, until something reads the store: every reading method (and every add while a
+    sink or a listener is registered) first validates the backlog in id order, under the lock,
+    so no reader on any thread ever sees a record without its findings.
+    """
 
     def __init__(self, max_records: int = DEFAULT_MAX_RECORDS) -> None:
         if max_records < 1:
             raise ValueError("max_records must be at least 1")
         self.max_records = max_records
-        self._records: deque[Record] = deque()
+        self._records: deque[Record] = deque()  # validated, in id order
+        # newer than every record in _records, in id order: (record, its validator or None)
+        self._backlog: deque[tuple[Record, Validator | None]] = deque()
         self._ids = itertools.count(1)
         self._lock = threading.Condition()
         self._evicted = 0
         self._listeners: list[Listener] = []
         self._sinks: list[Callable[[Record], None]] = []
         self._directory = SessionDirectory()
+        # Exceptions a validator raised (each one is a bug; MockEndpoint.internal_errors)
+        self.validation_errors: list[str] = []
 
     # -- writing -------------------------------------------------------------------------
     def add(self, record: Record, *, tagged: bool = True) -> Record:
@@ -99,6 +160,16 @@ class RecordStore:
         its device id or click id (see mock_endpoint.session), else stays in ``record.session``.
         Sinks (persistence) run in id order under the store's lock; listeners run after it.
         """
+        return self._add(record, tagged, None)
+
+    def add_unvalidated(self, record: Record, validate: Validator, *, tagged: bool = True) -> int:
+        """Store ``record`` now and compute its findings later: ``validate(stored) +
+        record.findings`` become the stored record's findings before any reader sees it (see
+        the class). Returns the record's id. With a sink or a listener registered (``--record``,
+        a long-poll, an event stream) it is validated at once, as :meth:`add` would store it."""
+        return self._add(record, tagged, validate).id
+
+    def _add(self, record: Record, tagged: bool, validate: Validator | None) -> Record:
         identifiers = [ident for e in record.events for ident in (e.device_id, e.click_id) if ident]
         with self._lock:
             session = record.session
@@ -107,19 +178,27 @@ class RecordStore:
                     self._directory.learn(session, identifiers)
             elif identifiers:
                 session = self._directory.owner(identifiers) or session
-            # one copy with id, time and session (dataclasses.replace is measured hot here)
-            stored = replace(record, id=next(self._ids), time=time.time(), session=session)
-            self._records.append(stored)
-            while len(self._records) > self.max_records:
-                self._records.popleft()
-                self._evicted += 1
-            for sink in self._sinks:
-                try:
-                    sink(stored)
-                except Exception:  # a full disk must not stop recording in memory
-                    log.exception("record sink %r failed for record %d", sink, stored.id)
-            listeners = list(self._listeners) if self._listeners else ()
-            self._lock.notify_all()
+            stored = _stamped(record, next(self._ids), time.time(), session)
+            if not (self._sinks or self._listeners):
+                if validate is None and not self._backlog:
+                    self._records.append(stored)
+                else:
+                    self._backlog.append((stored, validate))
+                self._evict()
+                self._lock.notify_all()
+                listeners: Iterable[Listener] = ()
+            else:
+                self._drain()
+                stored = self._validated(stored, validate)
+                self._records.append(stored)
+                self._evict()
+                for sink in self._sinks:
+                    try:
+                        sink(stored)
+                    except Exception:  # a full disk must not stop recording in memory
+                        log.exception("record sink %r failed for record %d", sink, stored.id)
+                listeners = list(self._listeners)
+                self._lock.notify_all()
         if _freeze_gc and stored.id % FREEZE_EVERY == 0:
             gc.freeze()
         for listener in listeners:
@@ -128,6 +207,32 @@ class RecordStore:
             except Exception:
                 log.exception("record listener %r failed for record %d", listener, stored.id)
         return stored
+
+    def _evict(self) -> None:
+        """Drop the oldest beyond the cap (a backlog record evicted unread is never validated)."""
+        while len(self._records) + len(self._backlog) > self.max_records:
+            if self._records:
+                self._records.popleft()
+            else:
+                self._backlog.popleft()
+            self._evicted += 1
+
+    def _drain(self) -> None:
+        """Validate the backlog into the records, in id order (the lock is held)."""
+        backlog = self._backlog
+        while backlog:
+            stored, validate = backlog.popleft()
+            self._records.append(self._validated(stored, validate))
+
+    def _validated(self, stored: Record, validate: Validator | None) -> Record:
+        if validate is None:
+            return stored
+        try:
+            return _with_findings(stored, validate(stored) + stored.findings)
+        except Exception as exc:  # a bug in a rule: kept, counted, and the record still stored
+            log.exception("validating record %d failed", stored.id)
+            self.validation_errors.append(f"record {stored.id}: {type(exc).__name__}: {exc}")
+            return stored
 
     def add_sink(self, sink: Callable[[Record], None]) -> None:
         """Persist every record as it arrives (``--record FILE``)."""
@@ -162,18 +267,21 @@ class RecordStore:
         ids keep increasing, so ``after_id`` cursors stay valid.
         """
         with self._lock:
-            before = len(self._records)
+            before = len(self._records) + len(self._backlog)
             if session is None:
                 self._records.clear()
+                self._backlog.clear()
                 self._evicted = 0
                 self._directory.clear()
             else:
                 self._records = deque(r for r in self._records if r.session != session)
-            return before - len(self._records)
+                self._backlog = deque(b for b in self._backlog if b[0].session != session)
+            return before - len(self._records) - len(self._backlog)
 
     # -- reading -------------------------------------------------------------------------
     def records(self, predicate: Predicate | None = None) -> list[Record]:
         with self._lock:
+            self._drain()
             snapshot: Iterable[Record] = list(self._records)
         return [r for r in snapshot if predicate is None or predicate(r)]
 
@@ -181,6 +289,7 @@ class RecordStore:
         """Note how a held answer went (``delayed``, ``abandoned``) on a stored record: the
         one change a record sees after it is stored (sinks have already written it)."""
         with self._lock:
+            self._drain()
             for i in range(len(self._records) - 1, -1, -1):
                 if self._records[i].id == record_id:
                     self._records[i] = replace(self._records[i], answer=answer)
@@ -192,6 +301,7 @@ class RecordStore:
 
     def get(self, record_id: int) -> Record | None:
         with self._lock:
+            self._drain()
             for r in reversed(self._records):
                 if r.id == record_id:
                     return r
@@ -223,6 +333,7 @@ class RecordStore:
         checked = after_id  # records up to this id have been looked at already
         with self._lock:
             while True:
+                self._drain()
                 fresh: list[Record] = []
                 for record in reversed(self._records):  # only what arrived since the last look
                     if record.id <= checked:
@@ -240,8 +351,13 @@ class RecordStore:
 
     def last_id(self) -> int:
         with self._lock:
+            if self._backlog:
+                return self._backlog[-1][0].id
             return self._records[-1].id if self._records else 0
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
-            return {"records": len(self._records), "max_records": self.max_records}
+            return {
+                "records": len(self._records) + len(self._backlog),
+                "max_records": self.max_records,
+            }

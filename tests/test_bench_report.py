@@ -11,7 +11,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 from cpu import CpuSampler, describe
-from report import audit_cause, e2e_rows
+from report import audit_cause, backlog_cost, e2e_rows
 
 BURN = (
     "import time\n"
@@ -95,3 +95,12 @@ def test_describe_says_nothing_without_figures() -> None:
     assert describe({"busy_share_of_all_cores": 0.5, "cores": 2, "seconds_by_kind": {}}) == (
         "the 2 cores 50% busy"
     )
+
+
+def test_the_ingest_row_names_what_validating_on_first_read_costs() -> None:
+    ingest = {"mock_backlog_cpu_us_per_request": [30.0, 20.0, 25.0]}
+    ingest["mock_backlog_read_seconds"] = [1.5, 1.0, 2.0]
+    assert backlog_cost(ingest) == (
+        "plus validation on first read: 25 µs of mock CPU per request, 1.5 s per run's summary"
+    )
+    assert backlog_cost({}) is None

@@ -15,7 +15,7 @@ from mock_endpoint.faults import HELD_KEY, RECORD_ID_KEY
 from mock_endpoint.hosts import bare_host
 from mock_endpoint.records import PixelEvent, Record, ValidationFinding
 from mock_endpoint.session import DEFAULT_SESSION, SessionKeys, Tag, read_tag
-from mock_endpoint.store import RecordStore
+from mock_endpoint.store import RecordStore, Validator
 from mock_endpoint.validation.params import PARAMETERS, coerce
 from mock_endpoint.validation.registry import finding
 from mock_endpoint.vocab import RecordKind
@@ -93,6 +93,64 @@ def record(
 ) -> Record:
     """Store one hit for ``request``; returns the stored record. A forged session credential
     adds a ``SESSION_TAG_FORGED`` finding and names no session."""
+    hit, tagged = _hit(
+        request,
+        kind=kind,
+        status=status,
+        payload=payload,
+        events=events,
+        findings=findings,
+        page=page,
+        query=query,
+        headers=headers,
+    )
+    stored = store_of(request).add(hit, tagged=tagged)
+    request[RECORD_ID_KEY] = stored.id  # a held answer (faults.py) notes its outcome on it
+    return stored
+
+
+def record_unvalidated(
+    request: web.Request,
+    validate: Validator,
+    *,
+    kind: RecordKind,
+    status: int,
+    payload: Any = None,
+    events: tuple[PixelEvent, ...] = (),
+    page: str | None = None,
+) -> int:
+    """Store one hit for ``request`` now, its findings (``validate(record)``, then those of
+    :func:`record`) computed before anything reads it (:meth:`RecordStore.add_unvalidated`):
+    for a hit whose answer does not depend on them. Returns the record's id."""
+    hit, tagged = _hit(
+        request,
+        kind=kind,
+        status=status,
+        payload=payload,
+        events=events,
+        findings=(),
+        page=page,
+        query=None,
+        headers=None,
+    )
+    record_id = store_of(request).add_unvalidated(hit, validate, tagged=tagged)
+    request[RECORD_ID_KEY] = record_id
+    return record_id
+
+
+def _hit(
+    request: web.Request,
+    *,
+    kind: RecordKind,
+    status: int,
+    payload: Any,
+    events: tuple[PixelEvent, ...],
+    findings: tuple[ValidationFinding, ...],
+    page: str | None,
+    query: Mapping[str, str] | None,
+    headers: Mapping[str, str] | None,
+) -> tuple[Record, bool]:
+    """The record of a hit, before the store gives it an id (and whether it named a session)."""
     tag = request_tag(request)
     session = tag.session
     if tag.forged is not None:
@@ -100,29 +158,25 @@ def record(
             *findings,
             finding("SESSION_TAG_FORGED", f"claimed session credential {tag.forged[:80]!r}"),
         )
-    stored = store_of(request).add(
-        Record(
-            id=0,
-            time=0.0,
-            session=session or DEFAULT_SESSION,
-            host=bare_host(request.host),
-            method=request.method,
-            path=request.path,
-            kind=kind,
-            status=status,
-            query=dict(request.query) if query is None else dict(query),
-            payload=payload,
-            page=page or page_of(request),
-            user_agent=request.headers.get("User-Agent"),
-            events=events,
-            findings=findings,
-            answer="delayed" if request.get(HELD_KEY) else "",
-            headers=dict(headers or {}),
-        ),
-        tagged=session is not None,
+    hit = Record(
+        id=0,
+        time=0.0,
+        session=session or DEFAULT_SESSION,
+        host=bare_host(request.host),
+        method=request.method,
+        path=request.path,
+        kind=kind,
+        status=status,
+        query=dict(request.query) if query is None else dict(query),
+        payload=payload,
+        page=page or page_of(request),
+        user_agent=request.headers.get("User-Agent"),
+        events=events,
+        findings=findings,
+        answer="delayed" if request.get(HELD_KEY) else "",
+        headers=dict(headers or {}),
     )
-    request[RECORD_ID_KEY] = stored.id  # a held answer (faults.py) notes its outcome on it
-    return stored
+    return hit, session is not None
 
 
 def mark_answer(request: web.Request, answer: str) -> None:

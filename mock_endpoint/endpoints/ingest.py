@@ -21,10 +21,11 @@ from mock_endpoint.endpoints.common import (
     json_error,
     read_body,
     record,
+    record_unvalidated,
     require_content_type,
     stored_text,
 )
-from mock_endpoint.records import PixelEvent, ValidationFinding
+from mock_endpoint.records import PixelEvent, Record, ValidationFinding
 from mock_endpoint.validation import validate_pixel_event
 from mock_endpoint.validation.registry import finding
 
@@ -149,13 +150,19 @@ async def ingest(request: web.Request) -> web.Response:
         )
         return json_error(exc.status, exc.code, exc.message, headers=headers)
     page = next((e.url for e in events if e.url), None)
-    record(
+    # The answer is 204 whatever the findings say: the rule table runs when the record is
+    # first read (RecordStore.add_unvalidated), not while the pixel waits.
+    record_unvalidated(
         request,
+        _pixel_findings,
         kind="ingest",
         status=204,
         payload=payload,
         events=events,
-        findings=findings_for(events),
         page=page,
     )
     return web.Response(status=204, headers=headers)
+
+
+def _pixel_findings(stored: Record) -> tuple[ValidationFinding, ...]:
+    return findings_for(stored.events)
