@@ -120,7 +120,7 @@ def configure(parser: argparse.ArgumentParser) -> Command:
         type=count(16),
         default=2,
         metavar="N",
-        help="pages audited at once, one Chromium each (default: 2)",
+        help="workers auditing pages at once, one Chromium each (default: 2)",
     )
     parser.add_argument(
         "--pages-per-worker",
