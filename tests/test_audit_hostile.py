@@ -165,6 +165,8 @@ def test_total_timeout_ends_the_audit_with_a_report(
         "emulated",
         "--workers",
         "1",
+        "--pages-per-worker",
+        "1",  # the later pages wait behind the page that never loads
         "--page-timeout",
         "120",
         "--timeout",

@@ -20,12 +20,14 @@ from harness.audit import (
     bind_journey,
     load_journey_file,
     merge_reports,
+    options,
     parse_shard,
     report_from_json,
 )
 from harness.audit.crawl import normalise, same_origin_links
 from harness.audit.lab import guard_patterns
 from harness.audit.model import PROBLEM_KINDS
+from harness.cli import audit_cmd
 from harness.cli.audit_cmd import ProgressBar
 from harness.errors import UsageError
 from harness.flows.journey import parse_journey
@@ -273,3 +275,10 @@ def test_every_problem_kind_the_auditor_writes_merges_and_renders(
     assert merged.exists(), done.stderr
     kinds = [p["problem"]["kind"] for p in json.loads(merged.read_text("utf-8"))["pages"]]
     assert kinds == list(PROBLEM_KINDS)
+
+
+def test_the_cli_states_the_options_defaults() -> None:
+    """``audit --help`` names the defaults without importing harness.audit: they must agree."""
+    assert audit_cmd.DEFAULT_QUIET == options.DEFAULT_QUIET
+    assert audit_cmd.DEFAULT_SETTLE_MAX == options.DEFAULT_SETTLE_MAX
+    assert audit_cmd.DEFAULT_PAGES_PER_WORKER == options.DEFAULT_PAGES_PER_WORKER

@@ -12,6 +12,9 @@ from mock_endpoint.vocab import DEFAULT_CLICK_ID_PARAM
 DEFAULT_PAGE_TIMEOUT = 30.0
 DEFAULT_TIMEOUT = 900.0
 DEFAULT_WORKERS = 2
+# Pages each worker keeps in flight: its browser loads one while another waits out its quiet
+# period (harness/browser/interleave.py).
+DEFAULT_PAGES_PER_WORKER = 2
 DEFAULT_QUIET = 0.3
 DEFAULT_SETTLE_MAX = 5.0
 
@@ -37,6 +40,7 @@ class AuditOptions:
     timeout: float = DEFAULT_TIMEOUT
     browser: str | None = None
     workers: int = DEFAULT_WORKERS
+    pages_per_worker: int = DEFAULT_PAGES_PER_WORKER
     screenshots: bool = False  # the CLI turns them on for --format html or --screenshots
     noscript: bool = True
     redact: bool = True
@@ -79,6 +83,7 @@ class AuditOptions:
             "settle_max": self.settle_max,
             "timeout": self.timeout,
             "workers": self.workers,
+            "pages_per_worker": self.pages_per_worker,
             "screenshots": self.screenshots,
             "noscript": self.noscript,
             "redact": self.redact,

@@ -1,11 +1,18 @@
 """Run an audit: worker threads, each with its own Playwright and Chromium (Playwright's sync
 API is bound to the thread that started it), sharing one mock (thread-safe); the calling
 thread hands out pages, walks the crawl breadth-first, and enforces the total time budget.
+
+Each worker keeps up to ``--pages-per-worker`` pages in flight (harness/browser/interleave.py):
+while one page waits out its quiet period, its browser opens and loads the next. A crawl hands
+out a page as soon as the page that links to it is done, yet takes each page's links in index
+order, so the pages found, their indices and the report's order are those of a breadth-first
+walk level by level, whatever order the pages finish in.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import queue
 import threading
 import time
@@ -19,6 +26,7 @@ from harness.audit.lab import AuditHarness
 from harness.audit.model import AuditReport, PageResult, Problem
 from harness.audit.options import AuditOptions
 from harness.audit.page import PageAudit, Target, rule_config
+from harness.browser.interleave import Interleave
 from harness.browser.remote import endpoint_label
 from harness.errors import HarnessError, UsageError
 from mock_endpoint.server import MockEndpoint, split_address
@@ -26,6 +34,8 @@ from mock_endpoint.server import MockEndpoint, split_address
 Progress = Callable[[int, int, str], None]
 _STOP = None
 JOIN_GRACE = 20.0
+# How often a worker with a page in flight and a free slot looks for another page.
+TAKE_POLL = 0.025
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,15 +102,34 @@ class _Worker(threading.Thread):
         finally:
             self.ready.set()
         try:
-            while True:
-                target = self.tasks.get()
-                if target is _STOP:
-                    return
-                result = self._one(lab, target)
-                self.results.put(_Done(target, replace(result, browser=self.label)))
+            self._serve(lab)
         finally:
             with contextlib.suppress(Exception):
                 lab.stop()
+
+    def _serve(self, lab: AuditHarness) -> None:
+        """Take pages until told to stop, up to ``pages_per_worker`` in flight."""
+        slots = Interleave(lab.browser, self.options.pages_per_worker)
+        stopping = False
+        while True:
+            while not stopping and slots.free:
+                try:  # wait for a page only when none is in flight
+                    target = self.tasks.get(block=not slots.busy)
+                except queue.Empty:
+                    break
+                if target is _STOP:
+                    stopping = True
+                else:
+                    slots.start(functools.partial(self._finish, lab, target))
+            if not slots.busy:
+                if stopping:
+                    return
+                continue
+            slots.wait(TAKE_POLL if slots.free and not stopping else JOIN_GRACE)
+
+    def _finish(self, lab: AuditHarness, target: Target) -> None:
+        result = self._one(lab, target)
+        self.results.put(_Done(target, replace(result, browser=self.label)))
 
     def _one(self, lab: AuditHarness, target: Target) -> PageResult:
         url = target.url or ""
@@ -188,16 +217,28 @@ class AuditRun:
             worker.start()
             self._workers.append(worker)
 
-    def _run_batch(self, mock: MockEndpoint, targets: list[Target]) -> dict[int, PageResult]:
-        """Audit ``targets`` in parallel; results by index (missing ones timed out)."""
-        self._ensure_workers(mock, len(targets))
+    def _run_batch(
+        self,
+        mock: MockEndpoint,
+        targets: list[Target],
+        discover: Callable[[PageResult], list[Target]] | None = None,
+        *,
+        workers: int | None = None,
+    ) -> dict[int, PageResult]:
+        """Audit ``targets`` in parallel; results by index (missing ones timed out).
+        ``discover(result)`` sees each result in the order of ``targets`` (and of what it
+        returned before), whatever order they finish in, and returns more targets to audit,
+        handed out at once."""
+        self._ensure_workers(mock, workers or len(targets))
         if len(self.options.connect) > 1:  # every server gets pages: hand out once all are up
             for worker in self._workers:
                 worker.ready.wait(max(0.0, self.deadline - time.monotonic()))
-        for target in targets:
+        order = list(targets)
+        for target in order:
             self._tasks.put(target)
         results: dict[int, PageResult] = {}
-        while len(results) < len(targets):
+        taken = 0  # targets whose results ``discover`` has seen
+        while len(results) < len(order):
             remaining = self.deadline + JOIN_GRACE - time.monotonic()
             if remaining <= 0:
                 self.hung = True
@@ -208,14 +249,14 @@ class AuditRun:
                 continue
             if isinstance(item, _Failed):
                 raise item.error
-            results[item.target.index] = item.result
-            if item.target.audit:
-                self._done += 1
-                if self.progress is not None:
-                    self.progress(self._done, self._total, item.target.url or "")
-            if item.result.problem is not None and item.result.problem.kind == "environment":
-                self._abort.set()
-        for target in targets:
+            results[item.target.index] = self._take(item)
+            while discover is not None and taken < len(order) and order[taken].index in results:
+                target = order[taken]
+                taken += 1
+                for found in discover(results[target.index]):
+                    order.append(found)
+                    self._tasks.put(found)
+        for target in order:
             if target.index not in results:
                 results[target.index] = PageResult(
                     target.index,
@@ -227,6 +268,16 @@ class AuditRun:
                     ),
                 )
         return results
+
+    def _take(self, item: _Done) -> PageResult:
+        """A page's result, counted and shown; an environment problem stops the audit."""
+        if item.target.audit:
+            self._done += 1
+            if self.progress is not None:
+                self.progress(self._done, self._total, item.target.url or "")
+        if item.result.problem is not None and item.result.problem.kind == "environment":
+            self._abort.set()
+        return item.result
 
     # -- the run ----------------------------------------------------------------------------
     def run(self) -> AuditReport:
@@ -273,34 +324,37 @@ class AuditRun:
                 start.append(page)
         origins = {origin(u) for u in start}
         seen = set(start)
-        level = start[:limit]
-        audited: list[PageResult] = []
-        index = 0
-        shard = options.shard
-        self._total = sum(1 for i in range(min(limit, len(level))) if not shard or shard.owns(i))
-        while level and time.monotonic() < self.deadline:
-            targets = [self._owned(Target(index + i, url)) for i, url in enumerate(level)]
-            index += len(level)
-            results = self._run_batch(mock, targets)
+        first = [self._owned(Target(i, url)) for i, url in enumerate(start[:limit])]
+        late: list[PageResult] = []  # found once the total timeout had run out
+        numbered = len(first)  # the index of the next page found
+        self._total = sum(1 for t in first if t.audit)
+
+        def discover(result: PageResult) -> list[Target]:
+            """The pages ``result`` links to that are new, numbered in breadth-first order."""
+            nonlocal numbered
             found: list[str] = []
-            for target in targets:
-                result = results[target.index]
-                if target.audit:
-                    audited.append(result)
-                for link in same_origin_links(result.links, origins, params):
-                    if link not in seen and len(seen) < limit:
-                        seen.add(link)
-                        found.append(link)
-            level = found
-            if shard:
-                self._total += sum(1 for i in range(len(found)) if shard.owns(index + i))
-            else:
-                self._total += len(found)
+            for link in same_origin_links(result.links, origins, params):
+                if link not in seen and len(seen) < limit:
+                    seen.add(link)
+                    found.append(link)
+            index, numbered = numbered, numbered + len(found)
+            self._total += sum(1 for i in range(len(found)) if self._owned_index(index + i))
             if self._abort.is_set():
-                break
-        if level and not self._abort.is_set():  # the total timeout ended the crawl
-            audited += self._timed_out(level, index)
-        return audited
+                return []
+            if time.monotonic() >= self.deadline:  # the total timeout ended the crawl
+                late.extend(self._timed_out(found, index))
+                return []
+            return [self._owned(Target(index + i, url)) for i, url in enumerate(found)]
+
+        if not first:
+            return []
+        # Every worker starts now: the crawl is expected to find more pages than it starts with.
+        results = self._run_batch(mock, first, discover, workers=max(len(first), limit))
+        return [r for r in results.values() if self._owned_index(r.index)] + late
+
+    def _owned_index(self, index: int) -> bool:
+        shard = self.options.shard
+        return shard is None or shard.owns(index)
 
     def _timed_out(self, level: list[str], index: int) -> list[PageResult]:
         shard = self.options.shard

@@ -33,9 +33,11 @@ from harness.vocab import OUTPUT_FORMATS, SCRIPT_MODES
 from mock_endpoint.faults import as_faults
 from mock_endpoint.vocab import DEFAULT_CLICK_ID_PARAM
 
-# The settle defaults of harness.audit.options (not imported here: `--help` stays light).
+# The settle and concurrency defaults of harness.audit.options (not imported here: `--help`
+# stays light).
 DEFAULT_QUIET = 0.3
 DEFAULT_SETTLE_MAX = 5.0
+DEFAULT_PAGES_PER_WORKER = 2
 
 CLICK_ID_PARAM = re.compile(r"^[A-Za-z0-9_.\-\[\]]{1,64}$")
 
@@ -118,7 +120,15 @@ def configure(parser: argparse.ArgumentParser) -> Command:
         type=count(16),
         default=2,
         metavar="N",
-        help="pages audited at once, one Chromium each (default: 2)",
+        help="workers auditing pages at once, one Chromium each (default: 2)",
+    )
+    parser.add_argument(
+        "--pages-per-worker",
+        type=count(8),
+        default=DEFAULT_PAGES_PER_WORKER,
+        metavar="N",
+        help="pages each worker keeps in flight: its Chromium loads one while another waits out "
+        f"its quiet period (default: {DEFAULT_PAGES_PER_WORKER}; 1: one page after another)",
     )
     parser.add_argument(
         "--format",
@@ -342,6 +352,7 @@ def _options(args: argparse.Namespace) -> object:
         timeout=args.timeout,
         browser=args.browser,
         workers=args.workers,
+        pages_per_worker=args.pages_per_worker,
         screenshots=args.screenshots or (args.format == "html" and not args.no_screenshots),
         noscript=not args.no_noscript,
         redact=not args.no_redact,

@@ -1,7 +1,7 @@
 """The JavaScript-disabled rerun of a landing (what a visitor without JavaScript sends: the
 noscript image), in a context of its own that loads while the main run goes on.
 
-    lane = noscript_lane(lab)  # one JavaScript-disabled page per worker (per harness)
+    lane = noscript_lane(lab)  # JavaScript-disabled pages kept per worker (per harness)
     rerun = lane.start(url, timeout=10)  # each rerun under a session of its own
     ...  # drive the main context; the browser loads both pages at once
     timeline = rerun.finish(limit=2.0)  # or rerun.cancel()
@@ -16,8 +16,10 @@ and iframes (in ``<noscript>`` too) delay that event, lazy loading is off when s
 and the mock stores each hit before it answers it, so once ``load`` has fired every record
 of the rerun is in the mock.
 
-A crawl reruns every page: :class:`NoscriptLane` keeps one JavaScript-disabled page per worker
-and navigates it, instead of a context (and a renderer process) per page. Each rerun still
+A crawl reruns every page: :class:`NoscriptLane` keeps JavaScript-disabled pages per worker and
+navigates them, instead of a context (and a renderer process) per page: one page per rerun in
+flight (a worker that audits two pages at once runs two reruns at once), each back in the lane
+once its rerun is done. Each rerun still
 starts as a fresh visitor (the lane's cookies are cleared) and files its hits under a session
 of its own: the page sends that session's credential as the ``X-Spdt-Session`` header, which
 costs nothing without JavaScript (no script, so no CORS request a header could make
@@ -59,7 +61,8 @@ def worth_a_rerun(ctx: PixelContext) -> bool:
 class NoscriptRun:
     """Starts loading ``url`` in ``ctx`` (JavaScript disabled) and returns once the navigation
     has committed. ``session``: the session its hits are filed under (default: the context's);
-    ``keep_context``: the context outlives the run (a :class:`NoscriptLane`'s)."""
+    ``release``: who takes the context back once the run is done (a :class:`NoscriptLane`;
+    without it the run closes the context)."""
 
     def __init__(
         self,
@@ -68,12 +71,13 @@ class NoscriptRun:
         *,
         timeout: float,
         session: str | None = None,
-        keep_context: bool = False,
+        release: Callable[[PixelContext], None] | None = None,
     ) -> None:
         self.ctx = ctx
         self.url = url
         self.session = session or ctx.session
-        self.keep_context = keep_context
+        self._release = release
+        self._done = False
         self.deadline = time.monotonic() + timeout
         self.started = time.monotonic()
         self.failed = False
@@ -102,42 +106,69 @@ class NoscriptRun:
             self.cancel()
 
     def cancel(self) -> None:
-        """Done with the run: its own context is closed (a lane's page is left as it is; the
-        next rerun navigates it)."""
-        if not self.keep_context:
+        """Done with the run: its own context is closed, a lane's page goes back to the lane
+        as it is (the next rerun navigates it). Once only."""
+        if self._done:
+            return
+        self._done = True
+        if self._release is None:
             self.ctx.close()
+        else:
+            self._release(self.ctx)
 
 
 class NoscriptLane:
-    """One JavaScript-disabled page (``make()`` gives its capture-less context) that runs one
-    rerun after another; see the module's docstring."""
+    """JavaScript-disabled pages (``make()`` gives a capture-less context) that run one rerun
+    after another, one page per rerun in flight; see the module's docstring."""
 
     def __init__(self, lab: Harness, make: Callable[[], PixelContext]) -> None:
         self.lab = lab
         self._make = make
-        self._ctx: PixelContext | None = None
+        self._idle: list[PixelContext] = []  # pages whose rerun is done
+        self._busy: list[PixelContext] = []  # pages of a rerun in flight
 
     def start(self, url: str, *, timeout: float) -> NoscriptRun:
         session = self.lab.new_session_id()
+        ctx = self._idle.pop() if self._idle else self._make()
+        self._busy.append(ctx)
         try:
-            ctx = self._prepare(session)
-        except PlaywrightError:  # the lane's context is gone (a crash ...): one fresh try
-            self.close()
-            ctx = self._prepare(session)
-        return NoscriptRun(ctx, url, timeout=timeout, session=session, keep_context=True)
+            try:
+                self._prepare(ctx, session)
+            except PlaywrightError:  # the page's context is gone (a crash ...): one fresh try
+                self._forget(ctx)
+                ctx = self._make()
+                self._busy.append(ctx)
+                self._prepare(ctx, session)
+        except BaseException:
+            self._forget(ctx)
+            raise
+        return NoscriptRun(ctx, url, timeout=timeout, session=session, release=self._release)
 
-    def _prepare(self, session: str) -> PixelContext:
-        if self._ctx is None:
-            self._ctx = self._make()
-        ctx = self._ctx
+    @staticmethod
+    def _prepare(ctx: PixelContext, session: str) -> None:
         ctx.context.clear_cookies()  # a fresh visitor (no script: no web storage to clear)
         ctx.page.set_extra_http_headers({HEADER: ctx.mock.session_credential(session)})
-        return ctx
+
+    def _release(self, ctx: PixelContext) -> None:
+        if ctx in self._busy:
+            self._busy.remove(ctx)
+            self._idle.append(ctx)
+
+    def _forget(self, ctx: PixelContext) -> None:
+        if ctx in self._busy:
+            self._busy.remove(ctx)
+        ctx.close()
+
+    @property
+    def pages(self) -> int:
+        """How many JavaScript-disabled pages the lane holds (idle and in a rerun)."""
+        return len(self._idle) + len(self._busy)
 
     def close(self) -> None:
-        if self._ctx is not None:
-            self._ctx.close()
-            self._ctx = None
+        for ctx in [*self._idle, *self._busy]:
+            ctx.close()
+        self._idle.clear()
+        self._busy.clear()
 
 
 # Kept on the harness itself (not in a registry keyed by it: the lane refers back to it).
