@@ -38,14 +38,24 @@ def serve_without_gc_pauses() -> None:
     gc.freeze()
 
 
-def _with_findings(r: Record, findings: tuple[ValidationFinding, ...]) -> Record:
-    """``replace(r, findings=findings)`` (see :func:`_stamped`)."""
+def _copied(
+    r: Record,
+    *,
+    record_id: int | None = None,
+    when: float | None = None,
+    session: str | None = None,
+    findings: tuple[ValidationFinding, ...] | None = None,
+) -> Record:
+    """``replace(r, ...)`` for the fields the store sets, without ``replace``'s look-up of
+    every field by name (measured hot: each record is copied on arrival and on validation)."""
     if type(r) is not Record:
-        return replace(r, findings=findings)
+        changes: dict[str, Any] = {"id": record_id, "time": when, "session": session}
+        changes["findings"] = findings
+        return replace(r, **{k: v for k, v in changes.items() if v is not None})
     return Record(
-        r.id,
-        r.time,
-        r.session,
+        r.id if record_id is None else record_id,
+        r.time if when is None else when,
+        r.session if session is None else session,
         r.host,
         r.method,
         r.path,
@@ -56,32 +66,7 @@ def _with_findings(r: Record, findings: tuple[ValidationFinding, ...]) -> Record
         r.page,
         r.user_agent,
         r.events,
-        findings,
-        r.answer,
-        r.headers,
-    )
-
-
-def _stamped(r: Record, record_id: int, when: float, session: str) -> Record:
-    """``replace(r, id=record_id, time=when, session=session)``: the one copy the store makes
-    of each record, without ``replace``'s look-up of every field by name (measured hot)."""
-    if type(r) is not Record:
-        return replace(r, id=record_id, time=when, session=session)
-    return Record(
-        record_id,
-        when,
-        session,
-        r.host,
-        r.method,
-        r.path,
-        r.kind,
-        r.status,
-        r.query,
-        r.payload,
-        r.page,
-        r.user_agent,
-        r.events,
-        r.findings,
+        r.findings if findings is None else findings,
         r.answer,
         r.headers,
     )
@@ -178,7 +163,7 @@ class RecordStore:
                     self._directory.learn(session, identifiers)
             elif identifiers:
                 session = self._directory.owner(identifiers) or session
-            stored = _stamped(record, next(self._ids), time.time(), session)
+            stored = _copied(record, record_id=next(self._ids), when=time.time(), session=session)
             if not (self._sinks or self._listeners):
                 if validate is None and not self._backlog:
                     self._records.append(stored)
@@ -228,7 +213,7 @@ class RecordStore:
         if validate is None:
             return stored
         try:
-            return _with_findings(stored, validate(stored) + stored.findings)
+            return _copied(stored, findings=validate(stored) + stored.findings)
         except Exception as exc:  # a bug in a rule: kept, counted, and the record still stored
             log.exception("validating record %d failed", stored.id)
             self.validation_errors.append(f"record {stored.id}: {type(exc).__name__}: {exc}")

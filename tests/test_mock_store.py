@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import fields, replace
+from dataclasses import MISSING, fields, replace
 
 from mock_endpoint.records import PixelEvent, Record, ValidationFinding
 from mock_endpoint.store import RecordStore
@@ -38,8 +38,11 @@ def test_a_stored_record_is_the_record_with_its_id_time_and_session_only() -> No
     assert stored.id == 1
     assert stored.time > 0
     assert stored == replace(sent, id=1, time=stored.time)
-    # every field is carried over (a field added to Record must be too)
+    # every field is carried over (a field added to Record must be too): the sample record
+    # sets each field away from its default, so a new field fails here until it is set too
     for f in fields(Record):
+        default = f.default_factory() if f.default_factory is not MISSING else f.default
+        assert getattr(sent, f.name) != default, f"_record() leaves {f.name} at its default"
         if f.name not in ("id", "time"):
             assert getattr(stored, f.name) == getattr(sent, f.name), f.name
 
@@ -70,13 +73,16 @@ class CountingValidator:
 def test_an_unvalidated_record_gets_its_findings_before_any_reader_sees_it() -> None:
     store = RecordStore()
     validate = CountingValidator()
-    first = store.add_unvalidated(_record(findings=(FORGED,)), validate)
+    sent = _record(findings=(FORGED,))
+    first = store.add_unvalidated(sent, validate)
     assert validate.seen == []  # nothing has read the store yet
     assert store.last_id() == first
     (stored,) = store.records()
     assert validate.seen == [first]
     # the validator's findings first, then the record's own (as the ingest endpoint had them)
     assert stored.findings == (PIXEL, FORGED)
+    # validation changes the findings and nothing else
+    assert stored == replace(sent, id=first, time=stored.time, findings=(PIXEL, FORGED))
     assert not stored.valid
     assert store.get(first) == stored
     assert store.records() == [stored]

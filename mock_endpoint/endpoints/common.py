@@ -90,67 +90,14 @@ def record(
     page: str | None = None,
     query: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
-) -> Record:
-    """Store one hit for ``request``; returns the stored record. A forged session credential
-    adds a ``SESSION_TAG_FORGED`` finding and names no session."""
-    hit, tagged = _hit(
-        request,
-        kind=kind,
-        status=status,
-        payload=payload,
-        events=events,
-        findings=findings,
-        page=page,
-        query=query,
-        headers=headers,
-    )
-    stored = store_of(request).add(hit, tagged=tagged)
-    request[RECORD_ID_KEY] = stored.id  # a held answer (faults.py) notes its outcome on it
-    return stored
-
-
-def record_unvalidated(
-    request: web.Request,
-    validate: Validator,
-    *,
-    kind: RecordKind,
-    status: int,
-    payload: Any = None,
-    events: tuple[PixelEvent, ...] = (),
-    page: str | None = None,
+    validate: Validator | None = None,
 ) -> int:
-    """Store one hit for ``request`` now, its findings (``validate(record)``, then those of
-    :func:`record`) computed before anything reads it (:meth:`RecordStore.add_unvalidated`):
-    for a hit whose answer does not depend on them. Returns the record's id."""
-    hit, tagged = _hit(
-        request,
-        kind=kind,
-        status=status,
-        payload=payload,
-        events=events,
-        findings=(),
-        page=page,
-        query=None,
-        headers=None,
-    )
-    record_id = store_of(request).add_unvalidated(hit, validate, tagged=tagged)
-    request[RECORD_ID_KEY] = record_id
-    return record_id
+    """Store one hit for ``request``; returns its record id. A forged session credential adds
+    a ``SESSION_TAG_FORGED`` finding and names no session.
 
-
-def _hit(
-    request: web.Request,
-    *,
-    kind: RecordKind,
-    status: int,
-    payload: Any,
-    events: tuple[PixelEvent, ...],
-    findings: tuple[ValidationFinding, ...],
-    page: str | None,
-    query: Mapping[str, str] | None,
-    headers: Mapping[str, str] | None,
-) -> tuple[Record, bool]:
-    """The record of a hit, before the store gives it an id (and whether it named a session)."""
+    ``validate``: the hit's own findings (``validate(record)``, ahead of ``findings``) are
+    computed when the store is first read, not now (:meth:`RecordStore.add_unvalidated`): for
+    a hit whose answer does not depend on them."""
     tag = request_tag(request)
     session = tag.session
     if tag.forged is not None:
@@ -176,7 +123,13 @@ def _hit(
         answer="delayed" if request.get(HELD_KEY) else "",
         headers=dict(headers or {}),
     )
-    return hit, session is not None
+    store, tagged = store_of(request), session is not None
+    if validate is None:
+        record_id = store.add(hit, tagged=tagged).id
+    else:
+        record_id = store.add_unvalidated(hit, validate, tagged=tagged)
+    request[RECORD_ID_KEY] = record_id  # a held answer (faults.py) notes its outcome on it
+    return record_id
 
 
 def mark_answer(request: web.Request, answer: str) -> None:

@@ -21,7 +21,6 @@ from mock_endpoint.endpoints.common import (
     json_error,
     read_body,
     record,
-    record_unvalidated,
     require_content_type,
     stored_text,
 )
@@ -152,14 +151,14 @@ async def ingest(request: web.Request) -> web.Response:
     page = next((e.url for e in events if e.url), None)
     # The answer is 204 whatever the findings say: the rule table runs when the record is
     # first read (RecordStore.add_unvalidated), not while the pixel waits.
-    record_unvalidated(
+    record(
         request,
-        _pixel_findings,
         kind="ingest",
         status=204,
         payload=payload,
         events=events,
         page=page,
+        validate=_pixel_findings,
     )
     return web.Response(status=204, headers=headers)
 
