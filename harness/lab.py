@@ -133,14 +133,16 @@ class Harness:
                 self.mock.start()
             if self._sites_wanted:
                 self.sites = FixtureServer().start()
+            if self._pw is None:
+                self._pw = sync_playwright().start()
             if self.remote:
                 path = self._browser_path or os.environ.get(ENV_VAR) or None
                 self.executable = BrowserExecutable(path=path, source="remote")
             else:
                 headless = bool(self._launch_options.get("headless", self._headless))
-                self.executable = find_browser(self._browser_path, headless=headless)
-            if self._pw is None:
-                self._pw = sync_playwright().start()
+                self.executable = find_browser(
+                    self._browser_path, headless=headless, playwright=self._pw
+                )
             self.browser = self._launch()
             if self.remote:
                 self._verify_guard(self.browser)

@@ -45,6 +45,10 @@ FLOW_DEPENDENT = frozenset(
 # Each test audits the catalogue in parts of this many scenarios, one ``spdt-harness audit`` per
 # part, so that pytest-xdist spreads the parts over its workers; every scenario is in one part.
 PART_SIZE = 8
+# The audit's defaults (the JavaScript-disabled rerun, the quiet window, the settle limit), in one
+# browser: pytest-xdist already keeps the cores busy, and a second browser per part cost about
+# 1 CPU-s more (measured on a part of 8 journeys). The audit's workers have tests of their own.
+DEFAULTS = ("--no-screenshots", "--workers", "1")
 
 
 def _parts() -> list[tuple[str, ...]]:
@@ -90,7 +94,7 @@ def test_each_scenario_journey_yields_exactly_its_findings(
         "audit",
         *journeys,
         *site_args(sites, lean=False),
-        "--no-screenshots",
+        *DEFAULTS,
         "--format",
         "json",
         "--output",
@@ -128,7 +132,7 @@ def test_plain_landing_audit_reports_no_finding_the_scenario_does_not_declare(
         "audit",
         *urls,
         *site_args(sites, lean=False),
-        "--no-screenshots",
+        *DEFAULTS,
         "--format",
         "json",
         "--output",
