@@ -15,9 +15,14 @@ SITES_PORT ?= 9443
 # (0.60 -> 0.43 CPU-s measured here). Ignored by a Node without it; set your own to move it.
 export NODE_COMPILE_CACHE ?= $(CURDIR)/$(VENV)/node-compile-cache
 
-.PHONY: setup install browser e2e test lint serve clean bench soak audit wheel wrk bytecode
+.PHONY: setup install browser system-browser e2e test lint serve clean bench soak audit wheel wrk bytecode
 
-setup: install browser
+# The package and, on a machine with no browser at all, Debian's Chromium install side by side
+# (neither needs the other: on a fresh machine 18 s and 26 s, one after the other before); then
+# the browser step finds what was installed, or does the rest (see docs/browsers.md).
+setup:
+	@$(MAKE) --no-print-directory -j2 install system-browser
+	@$(MAKE) --no-print-directory browser
 
 # The venv and the package with its dev extras (pinned ruff, mypy, import-linter).
 install: $(STAMP)
@@ -35,15 +40,22 @@ $(STAMP): pyproject.toml | $(BIN)/python
 browser: $(STAMP)
 	@$(PY) -m harness.browser.provision
 
+# Debian's Chromium, only where no browser exists and apt-get may run (as root); needs only Python.
+system-browser: | $(BIN)/python
+	@$(PY) -m harness.browser.provision --system-only
+
 e2e: setup bytecode
 	$(BIN)/spdt-harness e2e
 
 # TEST_WORKERS: pytest-xdist workers (0 = serial, in one process). On 2 cores three measured
 # fastest (the whole suite, same machine: 3 workers 324 s, 4 workers 330 s): a test often waits
-# on a browser or a server, and a third worker fills those gaps.
+# on a browser or a server, and a third worker fills those gaps. --dist worksteal: a worker that
+# runs out of tests takes over part of another's (with xdist's default scheduling one worker was
+# measured running its backlog alone for the last 115 s of a 325 s run; worksteal and the
+# longest-first order in tests/conftest.py: 270 s, same machine).
 TEST_WORKERS ?= 3
 test: setup bytecode
-	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The checkout's bytecode, written once: with PYTHONDONTWRITEBYTECODE set (as on this project's
 # machines) every process the tests start would compile the package from source again.

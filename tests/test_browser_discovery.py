@@ -124,3 +124,39 @@ def test_setup_tries_to_add_the_headless_shell_once_per_environment(
     out = capsys.readouterr().out
     assert out.count("setup: no headless shell; headless runs use the full Chromium") == 1
     assert out.count(f"setup: browser {full.describe()}") == 2
+
+
+@pytest.mark.parametrize(
+    ("browser", "apt", "downloads", "installs"),
+    [
+        (False, True, False, True),  # a bare machine where apt-get may run: Debian's Chromium
+        (True, True, False, False),  # a browser exists: nothing to do
+        (False, True, True, False),  # Playwright's download is there (found once it is installed)
+        (False, False, False, False),  # no apt-get, or not root: the full setup says what to do
+    ],
+    ids=["bare-machine", "browser-found", "playwright-download", "no-apt"],
+)
+def test_the_early_setup_step_installs_the_system_chromium_only_on_a_bare_machine(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    browser: bool,
+    apt: bool,
+    downloads: bool,
+    installs: bool,
+) -> None:
+    found = BrowserExecutable(path=_fake_browser(tmp_path / "chromium"), source="system")
+
+    def find(*_args: object, **_kwargs: object) -> BrowserExecutable:
+        if not browser:
+            raise BrowserNotFoundError("none")
+        return found
+
+    cache = tmp_path / "ms-playwright"
+    (cache / ("chromium-1255" if downloads else "ffmpeg-1011")).mkdir(parents=True)
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(cache))
+    installed: list[str] = []
+    monkeypatch.setattr(provision, "find_browser", find)
+    monkeypatch.setattr(provision, "_apt", lambda: "/usr/bin/apt-get" if apt else None)
+    monkeypatch.setattr(provision, "_install_system", installed.append)
+    assert provision.provision_system() == 0
+    assert installed == (["/usr/bin/apt-get"] if installs else [])

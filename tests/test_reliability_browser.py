@@ -93,4 +93,9 @@ def test_slow_ingest_still_delivers(spdt_harness: Harness, spdt_context: PixelCo
         purchase = ctx.expect_event("purchase", timeout=15)
         findings = ctx.findings()
     assert purchase.params["order_id"] == "SP-ORD-12345"
-    assert "EVENT_NOT_DELIVERED" not in {f.code for f in findings}
+    not_delivered = [f.message for f in findings if f.code == "EVENT_NOT_DELIVERED"]
+    # on failure: what was said, and what reached the mock and the browser's network
+    timeline = ctx.timeline()
+    seen = [(r.kind, [e.name for e in r.events], r.answer) for r in timeline.records]
+    ingest = [(n.page_url, n.status, n.failure) for n in timeline.network if "ingest" in n.url]
+    assert not_delivered == [], (not_delivered, seen, ingest)

@@ -7,6 +7,10 @@
 3. Else, as root with apt-get, Debian's ``chromium`` and ``chromium-headless-shell`` packages
    (``chromium`` alone where the shell is not packaged).
 4. Else one clear message saying what to install, and exit status 1.
+
+``--system-only`` is step 3 alone, taken only when no browser exists at all (none found, no
+Playwright download in its cache folder); it needs none of the package's dependencies, so
+``make setup`` runs it beside ``pip install`` and the full run after finds what it installed.
 """
 
 from __future__ import annotations
@@ -48,6 +52,36 @@ def _apt_install(apt: str, *packages: str) -> bool:
     )
 
 
+def _playwright_downloads() -> bool:
+    """Does Playwright's cache folder hold a Chromium download? (Asked without Playwright, which
+    may not be installed yet: its default folder, or PLAYWRIGHT_BROWSERS_PATH.)"""
+    folder = os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or str(Path.home() / ".cache/ms-playwright")
+    try:
+        return any(p.name.startswith("chromium") for p in Path(folder).iterdir())
+    except OSError:
+        return False
+
+
+def _install_system(apt: str) -> None:
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    _run([apt, "update", "-qq"], env)
+    _run([apt, "install", "-y", "-qq", "chromium", "chromium-headless-shell"], env) or _run(
+        [apt, "install", "-y", "-qq", "chromium"], env
+    )
+
+
+def provision_system() -> int:
+    """Debian's Chromium when this machine has no browser at all and apt-get may run; else
+    nothing (the full :func:`provision` decides). Always 0: the full run reports failures."""
+    try:
+        find_browser(use_playwright=False)
+    except BrowserNotFoundError:
+        apt = _apt()
+        if apt and not _playwright_downloads():
+            _install_system(apt)
+    return 0
+
+
 def provision() -> int:
     try:
         found = find_browser()
@@ -74,11 +108,7 @@ def provision() -> int:
             return 0
     apt = _apt()
     if apt:
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        _run([apt, "update", "-qq"], env)
-        _run([apt, "install", "-y", "-qq", "chromium", "chromium-headless-shell"], env) or _run(
-            [apt, "install", "-y", "-qq", "chromium"], env
-        )
+        _install_system(apt)
         try:
             found = find_browser(use_playwright=False)
         except BrowserNotFoundError:
@@ -96,4 +126,4 @@ def provision() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(provision())
+    sys.exit(provision_system() if sys.argv[1:] == ["--system-only"] else provision())

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
@@ -53,8 +54,14 @@ def stop_on_signals() -> None:
 
 
 def wait_forever() -> None:
-    """Block until Ctrl-C or SIGTERM (see ``stop_on_signals``), without busy-waiting."""
-    threading.Event().wait()
+    """Block until Ctrl-C or SIGTERM (see ``stop_on_signals``), without busy-waiting.
+
+    A sleep, not ``threading.Event().wait()``: the handlers raise ``KeyboardInterrupt`` wherever
+    the main thread is, and raised inside a lock's wait it can leave that lock broken (seen under
+    load: "RuntimeError: release unlocked lock", a traceback and exit 1 instead of a clean stop).
+    A sleep holds no lock, and a signal ends it at once."""
+    while True:
+        time.sleep(3600)
 
 
 def one_line_errors(parser: argparse.ArgumentParser) -> None:
