@@ -282,8 +282,8 @@ def memory_rows(results: dict[str, Any]) -> list[Row]:
         rows.append(
             (
                 f"auditor RSS, no growth per page ({amem['pages_audited']} pages, <= 1.1x)",
-                f"{amem['rss_second_quarter_mb']} MiB (2nd quarter) → "
-                f"{amem['rss_last_quarter_mb']} MiB (last quarter), "
+                f"{amem['rss_second_quarter_mb']:.1f} MiB (2nd quarter) → "
+                f"{amem['rss_last_quarter_mb']:.1f} MiB (last quarter), "
                 f"{amem['growth_kb_per_page']} KiB/page ({load(amem)})",
                 f"{amem['ratio_last_to_second_quarter']:.2f}x",
                 with_cause(at_most(amem["ratio_last_to_second_quarter"], 1.1, "x"), None),
