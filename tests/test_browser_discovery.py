@@ -160,3 +160,8 @@ def test_the_early_setup_step_installs_the_system_chromium_only_on_a_bare_machin
     monkeypatch.setattr(provision, "_install_system", installed.append)
     assert provision.provision_system() == 0
     assert installed == (["/usr/bin/apt-get"] if installs else [])
+
+
+def test_provision_refuses_an_unknown_argument(capsys: pytest.CaptureFixture[str]) -> None:
+    assert provision.main(["--system"]) == 2
+    assert "usage: python -m harness.browser.provision [--system-only]" in capsys.readouterr().err

@@ -125,5 +125,12 @@ def provision() -> int:
     return 1
 
 
+def main(argv: list[str]) -> int:
+    if argv not in ([], ["--system-only"]):
+        print("usage: python -m harness.browser.provision [--system-only]", file=sys.stderr)
+        return 2
+    return provision_system() if argv else provision()
+
+
 if __name__ == "__main__":
-    sys.exit(provision_system() if sys.argv[1:] == ["--system-only"] else provision())
+    sys.exit(main(sys.argv[1:]))
