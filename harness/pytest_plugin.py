@@ -22,8 +22,10 @@ A test that used the mock fails when the mock caught an unexpected exception (an
 a bug in the mock) while it ran.
 
 ``--spdt-tracing`` (``off``, ``on``, ``retain-on-failure``: the default) decides when
-``test-results/<test>/spdt-trace.zip`` (a Playwright trace) is kept. On failure the folder also
-receives ``spdt-screenshot.png`` and ``spdt-timeline.json`` (the pixel timeline).
+``test-results/<test>/spdt-trace.zip`` (a Playwright trace) is kept; ``--spdt-trace-screenshots
+off`` leaves the screenshots out of the trace (its DOM snapshots, actions, console and network
+stay). On failure the folder also receives ``spdt-screenshot.png`` and ``spdt-timeline.json``
+(the pixel timeline).
 """
 
 from __future__ import annotations
@@ -140,6 +142,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=TRACING_MODES,
         help="keep a Playwright trace of each spdt_context: never, always, or only when the "
         "test failed (default retain-on-failure)",
+    )
+    group.addoption(
+        "--spdt-trace-screenshots",
+        default="on",
+        choices=("on", "off"),
+        help="record screenshots in the trace (default on); off keeps its DOM snapshots, "
+        "actions, console and network, for less CPU per test",
     )
 
 
@@ -326,7 +335,8 @@ def spdt_context(
     )
     tracing = str(request.config.getoption("spdt_tracing"))
     if tracing != "off":
-        ctx.context.tracing.start(screenshots=True, snapshots=True)
+        screenshots = request.config.getoption("spdt_trace_screenshots") == "on"
+        ctx.context.tracing.start(screenshots=screenshots, snapshots=True)
     try:
         yield ctx
     finally:
