@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -234,23 +235,27 @@ def test_tracing_modes(pytester: pytest.Pytester, mode: str, traced: set[str]) -
         assert trace.exists() == (name in traced), (mode, name)
     failed = pytester.path / "results" / "test-t-py-test-fails"
     assert (failed / "spdt-timeline.json").exists()
+    if mode == "on":  # screenshots are in the trace unless --spdt-trace-screenshots off
+        assert "screencast-frame" in _trace_events(failed / "spdt-trace.zip")
 
 
-@pytest.mark.parametrize("screenshots", ["on", "off"])
-def test_trace_screenshots_can_be_left_out(pytester: pytest.Pytester, screenshots: str) -> None:
+def _trace_events(trace: Path) -> str:
+    """The event lines of a Playwright trace file."""
+    with zipfile.ZipFile(trace) as archive:
+        return "".join(
+            archive.read(n).decode("utf-8", "replace")
+            for n in archive.namelist()
+            if n.endswith(".trace")
+        )
+
+
+def test_trace_screenshots_can_be_left_out(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(USER_CONFTEST)
     pytester.makepyfile(test_t=TRACED_TESTS)
     result = pytester.runpytest_subprocess(
-        "--spdt-tracing", "on", "--spdt-trace-screenshots", screenshots, "--output", "results"
+        "--spdt-tracing", "on", "--spdt-trace-screenshots", "off", "--output", "results"
     )
     result.assert_outcomes(passed=1, failed=1)
-    trace = pytester.path / "results" / "test-t-py-test-passes" / "spdt-trace.zip"
-    with zipfile.ZipFile(trace) as archive:
-        names = archive.namelist()
-        events = "".join(
-            archive.read(n).decode("utf-8", "replace") for n in names if n.endswith(".trace")
-        )
-    # screencast frames are jpeg resources named in "screencast-frame" events
-    assert ("screencast-frame" in events) == (screenshots == "on"), names
-    assert any(n.endswith(".trace") for n in names)  # the trace itself is there either way
-    assert '"frame-snapshot"' in events  # and so are its DOM snapshots
+    events = _trace_events(pytester.path / "results" / "test-t-py-test-passes" / "spdt-trace.zip")
+    assert "screencast-frame" not in events  # no screenshots (test_tracing_modes: there by default)
+    assert '"frame-snapshot"' in events  # the DOM snapshots stay
