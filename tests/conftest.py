@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # worker's share, from its end. A long test that starts late ends the run alone, so the modules
 # with the longest tests come first, by their longest test measured on the 2-core machine
 # (a serial run: the CI recipes 12 s, the hostile pages 15 s, a worker with pages in flight
-# 10.5 s, a catalogue part up to 24 s in 19 parts that other workers take over). A fresh clone has
+# 10.5 s, a catalogue part up to 24 s, 12 parts that other workers take over). A fresh clone has
 # no duration cache, so the order is declared. Every other module keeps its collection order.
 LONGEST_FIRST = (
     "test_ci_recipes.py",
