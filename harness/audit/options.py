@@ -13,9 +13,10 @@ DEFAULT_PAGE_TIMEOUT = 30.0
 DEFAULT_TIMEOUT = 900.0
 DEFAULT_WORKERS = 2
 # Pages each worker keeps in flight: its browser loads one while another waits out its quiet
-# period (harness/browser/interleave.py). The rules run off the worker's thread, so a large
-# page's rules (seconds) no longer hold up the page beside it (docs/audit.md).
-DEFAULT_PAGES_PER_WORKER = 2
+# period (harness/browser/interleave.py). Opt-in: pages in flight share their worker's thread
+# and Playwright driver, and a page flooding the capture with calls was seen to make the page
+# beside it time out (docs/audit.md), so the default audits one page after another.
+DEFAULT_PAGES_PER_WORKER = 1
 DEFAULT_QUIET = 0.3
 DEFAULT_SETTLE_MAX = 5.0
 

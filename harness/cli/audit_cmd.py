@@ -37,7 +37,7 @@ from mock_endpoint.vocab import DEFAULT_CLICK_ID_PARAM
 # stays light).
 DEFAULT_QUIET = 0.3
 DEFAULT_SETTLE_MAX = 5.0
-DEFAULT_PAGES_PER_WORKER = 2
+DEFAULT_PAGES_PER_WORKER = 1
 
 CLICK_ID_PARAM = re.compile(r"^[A-Za-z0-9_.\-\[\]]{1,64}$")
 
