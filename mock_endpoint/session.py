@@ -16,7 +16,11 @@ a page can read or replay its own credential at most, never make up another sess
    ``sendBeacon``/keepalive requests sent while a page unloads): the session in which the same
    device id (``uid``, the ``__spdt`` cookie) or click id was seen in a tagged hit, if exactly
    one session has seen it;
-4. otherwise the session ``default``.
+4. otherwise the session ``default``; but such a hit is filed again, into the session, when
+   a tagged hit of exactly one session names its device id or click id within
+   :data:`UNCLAIMED_WINDOW` seconds. An unload beacon (no preflight) can reach the mock before
+   the page's tagged hits when those wait on a slow CORS preflight (seen with a 0.5 s ingest
+   delay: the beacon overtook every tagged hit of its page and was lost to ``default``).
 
 A claim that does not verify (made up, a bare id, signed by another run) names no session: the
 hit is filed by a claim that does (the User-Agent's, on a live page), else as in 3/4, and
@@ -99,6 +103,7 @@ def read_tag(headers: Mapping[str, str], keys: SessionKeys) -> Tag:
 
 
 _AMBIGUOUS = ""  # an identifier seen in more than one session names none of them
+UNCLAIMED_WINDOW = 60.0  # seconds an untagged hit in ``default`` may still be claimed
 
 
 class SessionDirectory:
@@ -126,3 +131,37 @@ class SessionDirectory:
 
     def clear(self) -> None:
         self._owners.clear()
+
+
+class Unclaimed:
+    """Untagged hits that no session could claim when they arrived, by identifier, for
+    ``window`` seconds (bounded): :meth:`claim` hands their record ids to the first session
+    that shows one of their identifiers in a tagged hit."""
+
+    def __init__(self, window: float = UNCLAIMED_WINDOW, capacity: int = 10_000) -> None:
+        self._window = window
+        self._capacity = capacity
+        self._hits: OrderedDict[str, list[tuple[int, float]]] = OrderedDict()
+
+    def add(self, record_id: int, identifiers: Iterable[str], now: float) -> None:
+        for ident in identifiers:
+            self._hits.setdefault(ident, []).append((record_id, now))
+            self._hits.move_to_end(ident)
+        while len(self._hits) > self._capacity:
+            self._hits.popitem(last=False)
+
+    def claim(self, identifiers: Iterable[str], now: float) -> list[int]:
+        """The ids of the unclaimed hits that carry one of ``identifiers`` and are recent
+        enough; they are no longer unclaimed."""
+        ids: list[int] = []
+        for ident in identifiers:
+            for record_id, when in self._hits.pop(ident, ()):
+                if now - when <= self._window:
+                    ids.append(record_id)
+        return sorted(set(ids))
+
+    def __bool__(self) -> bool:
+        return bool(self._hits)
+
+    def clear(self) -> None:
+        self._hits.clear()

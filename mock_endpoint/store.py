@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mock_endpoint.records import Record, ValidationFinding
-from mock_endpoint.session import DEFAULT_SESSION, SessionDirectory
+from mock_endpoint.session import DEFAULT_SESSION, SessionDirectory, Unclaimed
 
 DEFAULT_MAX_RECORDS = 100_000
 Predicate = Callable[[Record], bool]
@@ -134,6 +134,7 @@ class RecordStore:
         self._listeners: list[Listener] = []
         self._sinks: list[Callable[[Record], None]] = []
         self._directory = SessionDirectory()
+        self._unclaimed = Unclaimed()
         # Exceptions a validator raised (each one is a bug; MockEndpoint.internal_errors)
         self.validation_errors: list[str] = []
 
@@ -156,14 +157,12 @@ class RecordStore:
 
     def _add(self, record: Record, tagged: bool, validate: Validator | None) -> Record:
         identifiers = [ident for e in record.events for ident in (e.device_id, e.click_id) if ident]
+        now = time.time()
         with self._lock:
-            session = record.session
-            if tagged:
-                if session != DEFAULT_SESSION:
-                    self._directory.learn(session, identifiers)
-            elif identifiers:
-                session = self._directory.owner(identifiers) or session
-            stored = _copied(record, record_id=next(self._ids), when=time.time(), session=session)
+            session = self._session(record, tagged, identifiers, now)
+            stored = _copied(record, record_id=next(self._ids), when=now, session=session)
+            if not tagged and identifiers and session == DEFAULT_SESSION:
+                self._unclaimed.add(stored.id, identifiers, now)
             if not (self._sinks or self._listeners):
                 if validate is None and not self._backlog:
                     self._records.append(stored)
@@ -192,6 +191,40 @@ class RecordStore:
             except Exception:
                 log.exception("record listener %r failed for record %d", listener, stored.id)
         return stored
+
+    def _session(self, record: Record, tagged: bool, identifiers: list[str], now: float) -> str:
+        """The session a new hit is filed in (mock_endpoint/session.py); the lock is held."""
+        if not tagged:
+            return self._directory.owner(identifiers) or record.session
+        if record.session != DEFAULT_SESSION:
+            self._directory.learn(record.session, identifiers)
+            self._claim(record.session, identifiers, now)
+        return record.session
+
+    def _claim(self, session: str, identifiers: list[str], now: float) -> None:
+        """File again into ``session`` the untagged hits in ``default`` that carry an identifier
+        only ``session`` has shown (mock_endpoint/session.py, rule 4); the lock is held. Like
+        ``mark_answer``, a change after storing: a sink has already written the hit as it was."""
+        if not self._unclaimed:  # the usual case: nothing waits (kept cheap: every tagged hit)
+            return
+        owned = [i for i in identifiers if self._directory.owner([i]) == session]
+        ids = set(self._unclaimed.claim(owned, now)) if owned else set()
+        if not ids:
+            return
+        oldest = min(ids)
+        # both queues are in id order: walk back from the newest to the oldest claimed hit
+        for i in range(len(self._backlog) - 1, -1, -1):
+            r, validate = self._backlog[i]
+            if r.id < oldest:
+                return  # every _records id is lower still
+            if r.id in ids and r.session == DEFAULT_SESSION:
+                self._backlog[i] = (_copied(r, session=session), validate)
+        for i in range(len(self._records) - 1, -1, -1):
+            r = self._records[i]
+            if r.id < oldest:
+                return
+            if r.id in ids and r.session == DEFAULT_SESSION:
+                self._records[i] = _copied(r, session=session)
 
     def _evict(self) -> None:
         """Drop the oldest beyond the cap (a backlog record evicted unread is never validated)."""
@@ -258,6 +291,7 @@ class RecordStore:
                 self._backlog.clear()
                 self._evicted = 0
                 self._directory.clear()
+                self._unclaimed.clear()
             else:
                 self._records = deque(r for r in self._records if r.session != session)
                 self._backlog = deque(b for b in self._backlog if b[0].session != session)

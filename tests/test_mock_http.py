@@ -982,3 +982,36 @@ def test_an_untagged_hit_is_filed_by_an_identifier_only_one_session_has_seen(
     assert by_name["own"] == session  # the device id only this session has seen
     assert by_name["shared"] == "default"  # seen in two sessions: names neither
     mock.reset(other)
+
+
+def test_an_untagged_hit_that_overtook_its_page_is_filed_again_when_its_session_shows_up(
+    mock: MockEndpoint, client: MockClient, session: str
+) -> None:
+    """An unload beacon can reach the mock before any tagged hit of its page (those wait on a
+    slow CORS preflight): filed in ``default`` at first, it moves to the session as soon as a
+    tagged hit of that session, and of no other, names its device id or click id."""
+    other = session + "-b"
+    uid, click, shared = uuid.uuid4().hex, f"c-{uuid.uuid4().hex[:8]}", f"s-{uuid.uuid4().hex[:8]}"
+    unload = {"Content-Type": "text/plain"}
+
+    def hit(action: str, headers: dict[str, str], **ids: str) -> None:
+        body = {"action": action, "body": {}, **ids}
+        client.post(INGEST, data=json.dumps(batch(body)), headers=headers)
+
+    def filed() -> dict[str, tuple[str, int]]:
+        return {e.name: (r.session, r.id) for r in mock.records() for e in r.events}
+
+    hit("view", {"X-Spdt-Session": session}, click_id=shared)
+    hit("view", {"X-Spdt-Session": other}, click_id=shared)  # shared: names neither session
+    hit("beacon", unload, uid=uid)  # overtook the page's tagged hits
+    hit("late", unload, click_id=shared)
+    before = filed()
+    assert before["beacon"][0] == "default"
+    assert before["late"][0] == "default"
+    hit("purchase", {"X-Spdt-Session": session}, uid=uid, click_id=click)
+    hit("checkout", {"X-Spdt-Session": session}, click_id=shared)
+    after = filed()
+    assert after["beacon"] == (session, before["beacon"][1])  # the same record, filed again
+    assert after["late"] == before["late"]  # a click id two sessions showed still names neither
+    assert [e.name for r in mock.records(session) for e in r.events][:2] == ["view", "beacon"]
+    mock.reset(other)

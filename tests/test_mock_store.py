@@ -6,6 +6,7 @@ import threading
 from dataclasses import MISSING, fields, replace
 
 from mock_endpoint.records import PixelEvent, Record, ValidationFinding
+from mock_endpoint.session import Unclaimed
 from mock_endpoint.store import RecordStore
 
 
@@ -179,3 +180,12 @@ def test_readers_on_other_threads_never_see_a_record_without_its_findings() -> N
     assert bad == []
     assert all(r.findings == (PIXEL,) for r in store.records())
     assert len(validate.seen) == len(set(validate.seen))  # each record validated at most once
+
+
+def test_unclaimed_hits_are_claimed_once_and_only_within_the_window() -> None:
+    unclaimed = Unclaimed(window=60.0)
+    unclaimed.add(7, ["uid-a", "click-a"], now=100.0)
+    unclaimed.add(9, ["uid-b"], now=100.0)
+    assert unclaimed.claim(["uid-a", "click-a"], now=159.0) == [7]  # both ids name one hit
+    assert unclaimed.claim(["uid-a"], now=159.0) == []  # claimed once
+    assert unclaimed.claim(["uid-b"], now=160.5) == []  # past the window
