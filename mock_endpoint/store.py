@@ -157,8 +157,8 @@ class RecordStore:
 
     def _add(self, record: Record, tagged: bool, validate: Validator | None) -> Record:
         identifiers = [ident for e in record.events for ident in (e.device_id, e.click_id) if ident]
-        now = time.time()
         with self._lock:
+            now = time.time()  # under the lock: record times follow record ids
             session = self._session(record, tagged, identifiers, now)
             stored = _copied(record, record_id=next(self._ids), when=now, session=session)
             if not tagged and identifiers and session == DEFAULT_SESSION:
