@@ -138,14 +138,20 @@ class Unclaimed:
     ``window`` seconds (bounded): :meth:`claim` hands their record ids to the first session
     that shows one of their identifiers in a tagged hit."""
 
-    def __init__(self, window: float = UNCLAIMED_WINDOW, capacity: int = 10_000) -> None:
+    def __init__(
+        self, window: float = UNCLAIMED_WINDOW, capacity: int = 10_000, per_identifier: int = 100
+    ) -> None:
         self._window = window
-        self._capacity = capacity
+        self._capacity = capacity  # identifiers kept
+        self._per_identifier = per_identifier  # the newest hits kept for each
         self._hits: OrderedDict[str, list[tuple[int, float]]] = OrderedDict()
 
     def add(self, record_id: int, identifiers: Iterable[str], now: float) -> None:
         for ident in identifiers:
-            self._hits.setdefault(ident, []).append((record_id, now))
+            hits = self._hits.setdefault(ident, [])
+            hits.append((record_id, now))
+            if len(hits) > self._per_identifier:
+                del hits[0]
             self._hits.move_to_end(ident)
         while len(self._hits) > self._capacity:
             self._hits.popitem(last=False)

@@ -189,3 +189,8 @@ def test_unclaimed_hits_are_claimed_once_and_only_within_the_window() -> None:
     assert unclaimed.claim(["uid-a", "click-a"], now=159.0) == [7]  # both ids name one hit
     assert unclaimed.claim(["uid-a"], now=159.0) == []  # claimed once
     assert unclaimed.claim(["uid-b"], now=160.5) == []  # past the window
+    # bounded: the newest hits of one identifier, however many arrive
+    many = Unclaimed(per_identifier=3)
+    for record_id in range(10):
+        many.add(record_id, ["uid-c"], now=100.0)
+    assert many.claim(["uid-c"], now=100.0) == [7, 8, 9]
